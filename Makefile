@@ -1,0 +1,47 @@
+# Two commands on a fresh clone: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test test-sqlite test-postgresql setup bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Installed packages are refreshed whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+	$(BIN)/lti-tool db upgrade
+	$(BIN)/lti-tool keys generate --if-missing
+
+run: setup
+	@echo
+	@echo "Civic Credentials is starting on http://$(HOST):$(PORT)"
+	@echo "Give these to your LMS administrator (Moodle: Site administration > Plugins > Activity modules > External tool > Manage tools):"
+	@echo "  Dynamic registration URL: $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/lti/register"
+	@echo "  Tool URL / redirection URI: $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/lti/launch"
+	@echo "  Initiate login URL:        $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/lti/login"
+	@echo "  Public keyset URL:         $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/.well-known/jwks.json"
+	@echo
+	$(BIN)/lti-tool serve --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite, then every database test again on PostgreSQL.
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --db=postgresql
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/evaluate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis test-artifacts

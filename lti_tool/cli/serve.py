@@ -1,0 +1,32 @@
+"""`lti-tool serve`: the production web server (gunicorn)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the tool with gunicorn."""
+    from gunicorn.app.base import BaseApplication
+
+    from .. import create_app
+
+    class ToolServer(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", None)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self):
+            return create_app()
+
+    ToolServer().run()

@@ -1,0 +1,71 @@
+"""Settings read from the environment, with safe defaults for a single-machine install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """Return SECRET_KEY from the environment, else one generated once into the instance folder."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two processes start at once, the second one reads what the first wrote.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the application settings from the environment, then apply explicit overrides."""
+    overrides = dict(overrides or {})
+    instance_dir = Path(overrides.get("INSTANCE_DIR") or _instance_dir())
+    config = {
+        "INSTANCE_DIR": instance_dir,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_dir / 'civic-credentials.db'}"),
+        "TOOL_BASE_URL": os.environ.get("TOOL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "KEYS_DIR": Path(os.environ.get("KEYS_DIR", PROJECT_ROOT / "keys")),
+        "RULES_DIR": Path(os.environ.get("RULES_DIR", PROJECT_ROOT / "rules")),
+        "KEY_GRACE_DAYS": int(os.environ.get("KEY_GRACE_DAYS", "7")),
+        "HTTP_TIMEOUT_SECONDS": float(os.environ.get("HTTP_TIMEOUT_SECONDS", "5")),
+        "RUN_OUTBOX_IN_PROCESS": _flag("RUN_OUTBOX_IN_PROCESS", False),
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+    config.update(overrides)
+    config["INSTANCE_DIR"] = Path(config["INSTANCE_DIR"])
+    config["KEYS_DIR"] = Path(config["KEYS_DIR"])
+    config["RULES_DIR"] = Path(config["RULES_DIR"])
+    config["TOOL_BASE_URL"] = str(config["TOOL_BASE_URL"]).rstrip("/")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _secret_key(config["INSTANCE_DIR"])
+    https = config["TOOL_BASE_URL"].startswith("https://")
+    config.setdefault("SESSION_COOKIE_SECURE", https)
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "None" if https else "Lax")
+    if config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    return config
