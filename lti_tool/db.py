@@ -17,19 +17,27 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _tune_sqlite)
-        # pysqlite's own BEGIN handling defers locking until the first write; an explicit
-        # BEGIN IMMEDIATE is taken only where a service asks for it (see `Database.write_lock`).
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
+    # Take transaction control away from the sqlite3 module so SAVEPOINTs work (see _begin_immediate).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _begin_immediate(connection) -> None:
+    # Several processes write to one SQLite file: a deferred transaction that reads and then
+    # writes fails at once if another process wrote in between, whatever the busy timeout.
+    # Taking the write lock at BEGIN makes such transactions wait their turn instead.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
