@@ -23,6 +23,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 setup: $(VENV)/.installed
 	$(BIN)/lti-tool db upgrade
 	$(BIN)/lti-tool keys generate --if-missing
+	$(BIN)/lti-tool rules validate
+	$(BIN)/lti-tool catalogue load
 
 run: setup
 	@echo

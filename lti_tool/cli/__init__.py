@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from .catalogue import catalogue_group
 from .common import CommandError
 from .db import db_group
 from .keys import keys_group
@@ -18,6 +19,7 @@ def cli() -> None:
     """Civic Credentials: run, configure and inspect the LTI tool."""
 
 
+cli.add_command(catalogue_group)
 cli.add_command(db_group)
 cli.add_command(keys_group)
 cli.add_command(platform_group)

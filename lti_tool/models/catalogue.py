@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, CreatedAt, Hundredths, medium, short
@@ -28,6 +28,11 @@ class Activity(CreatedAt, Base):
     category: Mapped[str | None] = mapped_column(short())
     # Share of the line item's maximum at or above which an LMS grade counts as a completion.
     passing_fraction: Mapped[Decimal] = mapped_column(Hundredths(), nullable=False, default=Decimal("0.5"))
+    # When attending again earns credit again: "programme", "year" or "completion" (see rules/catalogue.yaml).
+    counts_once_per: Mapped[str] = mapped_column(short(), nullable=False, default="programme")
+    description: Mapped[str | None] = mapped_column(Text)
+    # Other names imports may use for this activity.
+    aliases: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
     sessions: Mapped[list["ActivitySession"]] = relationship(
@@ -36,7 +41,8 @@ class Activity(CreatedAt, Base):
 
 
 class ActivitySession(CreatedAt, Base):
-    """A dated offering of an activity (what the planner can pick)."""
+    """A dated sitting of an activity (what the planner can pick); its format and provider
+    override the activity's (e.g. the UConn PSELC sitting of a workshop)."""
 
     __tablename__ = "activity_sessions"
     __table_args__ = (UniqueConstraint("activity_id", "starts_on", "place"),)
@@ -44,6 +50,11 @@ class ActivitySession(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[str] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), nullable=False)
     starts_on: Mapped[date] = mapped_column(Date, nullable=False, index=True)
+    # Every day of a multi-day sitting, in order; the last one is when it is complete.
+    dates: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     place: Mapped[str] = mapped_column(medium(), nullable=False, default="")
+    format: Mapped[str | None] = mapped_column(short())
+    provider: Mapped[str | None] = mapped_column(short())
+    time: Mapped[str | None] = mapped_column(short())
 
     activity: Mapped[Activity] = relationship(back_populates="sessions")

@@ -6,12 +6,13 @@ Timestamps are naive UTC (`UTCDateTime`), hours and points are integer hundredth
 
 Revision ID: 0001_domain
 Revises: 
-Create Date: 2026-11-22 18:21:36.423721
+Create Date: 2026-11-22 18:26:32.338673
 """
 from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
+
 
 
 revision = '0001_domain'
@@ -32,6 +33,9 @@ def upgrade() -> None:
     sa.Column('areas', sa.JSON(), nullable=False),
     sa.Column('category', sa.String(length=64), nullable=True),
     sa.Column('passing_fraction', sa.Integer(), nullable=False),
+    sa.Column('counts_once_per', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('aliases', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activities'))
@@ -103,7 +107,11 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.String(length=64), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('dates', sa.JSON(), nullable=False),
     sa.Column('place', sa.String(length=255), nullable=False),
+    sa.Column('format', sa.String(length=64), nullable=True),
+    sa.Column('provider', sa.String(length=64), nullable=True),
+    sa.Column('time', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_activity_sessions_activity_id_activities'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_sessions')),
