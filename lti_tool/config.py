@@ -52,6 +52,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RULES_DIR": Path(os.environ.get("RULES_DIR", PROJECT_ROOT / "rules")),
         "KEY_GRACE_DAYS": int(os.environ.get("KEY_GRACE_DAYS", "7")),
         "HTTP_TIMEOUT_SECONDS": float(os.environ.get("HTTP_TIMEOUT_SECONDS", "5")),
+        # Reverse proxies in front of the tool whose X-Forwarded-* headers are trusted (0: none).
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
         "RUN_OUTBOX_IN_PROCESS": _flag("RUN_OUTBOX_IN_PROCESS", False),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }
