@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -97,7 +96,7 @@ def fresh_claims(
     salt: str,
 ) -> dict[str, Any]:
     """A private copy of `template` for this platform, with fresh times, nonce, session key and sourcedid."""
-    claims = copy.deepcopy(template)
+    claims = json.loads(json.dumps(template))  # deep copy of plain JSON data
     claims["nonce"] = nonce
     claims["iat"] = now
     claims["exp"] = now + ID_TOKEN_LIFETIME

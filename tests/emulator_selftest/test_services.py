@@ -189,3 +189,35 @@ def test_nrps_with_a_lineitem_token_is_unauthorized(emu: PlatformEmulator, tool:
 
     assert answer.status_code == 401
     assert answer.json() == exchange["response"]["body"]
+
+
+def test_put_renames_a_column_and_rescales_its_grades(emu: PlatformEmulator, bearer: dict) -> None:
+    created = create_captured_lineitem(emu, bearer).json()["id"]
+    replay(fixture_exchange("ags-score-post.json", "score_post_learner1_created_item", emu), bearer)
+
+    answer = requests.put(created, data=json.dumps({"label": "Renamed", "scoreMaximum": 6, "tag": "ccmo-credit"}),
+                          headers={**bearer, "Content-Type": LINEITEM}, timeout=TIMEOUT)
+    column = requests.get(created, headers={**bearer, "Accept": LINEITEM}, timeout=TIMEOUT).json()
+
+    assert answer.json() == {"label": "Renamed", "scoreMaximum": 6, "tag": "ccmo-credit", "id": created}
+    assert (column["label"], column["scoreMaximum"]) == ("Renamed", 6)
+    assert emu.gradebook()[created]["grades"]["4"]["score"] == 6
+
+
+def test_a_score_that_is_not_fully_graded_clears_the_grade(emu: PlatformEmulator, bearer: dict) -> None:
+    activity = emu.lineitem_url(2)
+    score = {"userId": "4", "scoreGiven": 3, "scoreMaximum": 3, "activityProgress": "Submitted",
+             "gradingProgress": "FullyGraded", "timestamp": "2026-01-01T10:00:00Z"}
+    scores_url = activity.replace("?", "/scores?")
+    requests.post(scores_url, data=json.dumps(score), headers={**bearer, "Content-Type": SCORE}, timeout=TIMEOUT)
+
+    pending = {**score, "gradingProgress": "Pending", "timestamp": "2026-01-01T10:00:05Z"}
+    answer = requests.post(scores_url, data=json.dumps(pending), headers={**bearer, "Content-Type": SCORE},
+                           timeout=TIMEOUT)
+    results = requests.get(activity.replace("?", "/results?"), headers={**bearer, "Accept": RESULTS},
+                           timeout=TIMEOUT).json()
+
+    assert answer.status_code == 200
+    assert emu.gradebook()[activity]["grades"]["4"]["score"] is None
+    assert results == []
+    assert len(emu.scores(activity)) == 2
