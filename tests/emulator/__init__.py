@@ -45,7 +45,8 @@ API (all URLs are absolute, issuer = ``http://127.0.0.1:PORT``)
     parse_autopost(html) -> (action_url, fields)     (also a module function)
     kid, signing_key, jwks(), rotate_key(keep_previous=False) -> new kid
     tokens, expire_tokens()
-    add_member(context_id="2", user_id, roles=("Learner",), name=None, email=None, *, username, sourcedid);
+    add_member(context_id, user_id, roles=("Learner",), name=None, email=None, *, username=None,
+        sourcedid=None);
         remove_member(context_id, user_id)
     add_lineitem(context_id, label, score_maximum, *, resource_id="", tag="", resource_link_id=None,
                  type_id=1) -> url   (type_id=None: a teacher's own column, invisible to the tool)

@@ -395,8 +395,8 @@ class PlatformEmulator:
 
     def add_member(
         self,
-        context_id: str | int = "2",
-        user_id: str | int = "",
+        context_id: str | int,
+        user_id: str | int,
         roles: Iterable[str] = ("Learner",),
         name: str | None = None,
         email: str | None = None,
@@ -405,8 +405,8 @@ class PlatformEmulator:
         sourcedid: str | None = None,
     ) -> None:
         """Enrol a user in a course (created when missing) with LIS roles ("Learner", "Instructor" or URIs)."""
-        if str(user_id) == "":
-            raise ValueError("add_member needs a user_id")
+        if str(user_id).strip() == "":
+            raise ValueError("add_member needs a non-empty user_id")
         with self._lock:
             self.site.add_member(str(context_id), str(user_id), list(roles), name=name, email=email,
                                  username=username, sourcedid=sourcedid)
