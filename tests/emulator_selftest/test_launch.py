@@ -181,3 +181,14 @@ def test_sign_makes_the_negative_tokens_tests_need(emu: PlatformEmulator) -> Non
     assert jwt.get_unverified_header(with_jku)["jku"] == "http://evil.test/jwks"
     assert unsigned.endswith(".")
     assert jwt.decode(hmac_token, secret, algorithms=["HS256"], audience=emu.client_id)["sub"] == "4"
+
+
+def test_launch_page_auto_posts_the_initiation_to_the_tool_login(emu: PlatformEmulator) -> None:
+    page = requests.get(emu.launch_url("learner1", as_user="5"), timeout=TIMEOUT)
+
+    action, fields = parse_autopost(page.text)
+
+    assert action == "http://tool.test/login"
+    assert fields["login_hint"] == "5"
+    assert list(fields) == ["iss", "target_link_uri", "login_hint", "lti_message_hint", "client_id",
+                            "lti_deployment_id"]

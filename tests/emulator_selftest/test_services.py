@@ -221,3 +221,13 @@ def test_a_score_that_is_not_fully_graded_clears_the_grade(emu: PlatformEmulator
     assert emu.gradebook()[activity]["grades"]["4"]["score"] is None
     assert results == []
     assert len(emu.scores(activity)) == 2
+
+
+def test_tokens_are_bound_to_their_tool(emu: PlatformEmulator, tool: ThrowawayTool) -> None:
+    headers = {"Authorization": "Bearer " + access_token(emu, tool), "Accept": CONTAINER}
+
+    other_type = requests.get(emu.lineitems_url(type_id=2), headers=headers, timeout=TIMEOUT)
+    no_type = requests.get(emu.lineitems_url().split("?")[0], headers=headers, timeout=TIMEOUT)
+
+    assert other_type.status_code == 401
+    assert no_type.status_code == 401
