@@ -20,6 +20,8 @@ from lti_tool import create_app
 from lti_tool.db import db
 from lti_tool.models import Base
 
+pytest_plugins = ["tests.emulator.pytest_plugin"]
+
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_FIXTURES = {"app", "database_url", "client", "runner", "session"}
 

@@ -1,7 +1,7 @@
 """A Moodle 4.5 LTI 1.3 platform emulator for tests and benches.
 
 It is a real HTTP server on 127.0.0.1 (ephemeral port, threaded, in a background thread) that answers like
-the Moodle 4.5 captured in ``/work/shared/fixtures/moodle-4.5`` (override with ``MOODLE_FIXTURES_DIR``),
+the Moodle 4.5 captured in ``tests/fixtures/moodle-4.5`` (override with ``MOODLE_FIXTURES_DIR``),
 quirks included, with its own RSA-2048 key generated at start-up and never written anywhere.
 
 Quick start::

@@ -1,4 +1,4 @@
-"""What the captured Moodle 4.5 sent and answered, loaded from the shared fixture directory.
+"""What the captured Moodle 4.5 sent and answered, loaded from tests/fixtures/moodle-4.5.
 
 The fixtures were recorded against a Moodle at ``FIXTURE_ISSUER`` driving a stub tool at ``FIXTURE_TOOL``;
 the emulator re-points every URL of those two hosts at itself and at the registered tool.
@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 FIXTURE_DIR_ENV = "MOODLE_FIXTURES_DIR"
-DEFAULT_FIXTURE_DIR = Path("/work/shared/fixtures/moodle-4.5")
+# A copy of what the captured Moodle 4.5 sent and answered, kept with the tests so the suite
+# needs nothing outside the repository.
+DEFAULT_FIXTURE_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "moodle-4.5"
 
 FIXTURE_ISSUER = "http://127.0.0.1:8081"
 FIXTURE_TOOL = "http://127.0.0.1:5000"
