@@ -16,6 +16,7 @@ Counting rules (PROGRAMS.md, Decisions):
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
@@ -31,7 +32,8 @@ COMPLETE = "complete"
 EXPIRED = "expired"
 NOT_ELIGIBLE = "not_eligible"
 
-_ORDER = attrgetter("date", "id")
+# Completions are taken in date order; completions of one day keep the order they were given in.
+_ORDER = attrgetter("date")
 
 
 def amount(value: float) -> str:
@@ -144,12 +146,17 @@ class AreaProgress:
 
 @dataclass(frozen=True)
 class _Context:
-    """What the reasons and explanations of one evaluation refer to."""
+    """What the reasons and explanations of one evaluation refer to, and the completions in date order with
+    the bounds of those dated inside the window (`ordered[first:last]`)."""
 
     start: dt.date
     start_label: str
+    before_code: str
     deadline: dt.date | None
     prerequisite: str | None
+    ordered: list[Completion]
+    first: int
+    last: int
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,7 @@ class Evaluation:
     requirements: tuple[Requirement, ...]
     unmet: tuple[str, ...]
     counted: tuple[tuple[Completion, float], ...] = field(repr=False)
-    skipped: tuple[tuple[Completion, str, Completion | None], ...] = field(repr=False)
+    skipped_in_window: tuple[tuple[Completion, str, Completion | None], ...] = field(repr=False)
     matching: SlotMatching = field(repr=False)
     context: _Context = field(repr=False)
 
@@ -209,6 +216,24 @@ class Evaluation:
                 )
             )
         return tuple(result)
+
+    @cached_property
+    def skipped(self) -> tuple[tuple[Completion, str, Completion | None], ...]:
+        """Every completion not counted, in date order: (completion, reason code, the earlier one if a repeat)."""
+        context = self.context
+        ordered = context.ordered
+        entries = [(completion, "reversed" if completion.reversed else context.before_code, None)
+                   for completion in ordered[:context.first]]
+        entries.extend(self.skipped_in_window)
+        for completion in ordered[context.last:]:
+            if completion.reversed:
+                reason = "reversed"
+            elif completion.date > self.as_of:
+                reason = "after_as_of"
+            else:
+                reason = "after_window"
+            entries.append((completion, reason, None))
+        return tuple(entries)
 
     @cached_property
     def not_counted(self) -> tuple[NotCounted, ...]:
@@ -451,20 +476,17 @@ def evaluate(
     total = 0.0
     met_on: dt.date | None = None
 
-    for completion in sorted(completions, key=_ORDER):
+    # Only completions dated from the start to the end of the window (and not after as_of) can count; the rest
+    # are listed as not counted when the result is read.
+    ordered = sorted(completions, key=_ORDER)
+    stop = as_of + ONE_DAY if deadline is None or as_of < deadline else deadline
+    first = bisect_left(ordered, start, key=_ORDER)
+    last = max(first, bisect_left(ordered, stop, key=_ORDER))
+    for completion in ordered[first:last]:
         if completion.reversed:
             skipped.append((completion, "reversed", None))
             continue
         day = completion.date
-        if day > as_of:
-            skipped.append((completion, "after_as_of", None))
-            continue
-        if day < start:
-            skipped.append((completion, before_code, None))
-            continue
-        if deadline is not None and day >= deadline:
-            skipped.append((completion, "after_window", None))
-            continue
         if excluded and completion.id in excluded:
             skipped.append((completion, "used_for_prerequisite", None))
             continue
@@ -491,7 +513,7 @@ def evaluate(
         if met_on is None and total >= required_total and matching.filled >= matching.total and not categories_short:
             met_on = day
 
-    context = _Context(start, start_label, deadline, prerequisite_label)
+    context = _Context(start, start_label, before_code, deadline, prerequisite_label, ordered, first, last)
     return _conclude(edition, enrollment, as_of, deadline, eligibility, member_since, met_on, total,
                      tuple(counted), tuple(skipped), matching, category_earned, context)
 
@@ -585,7 +607,7 @@ def _conclude(edition: Edition, enrollment: Enrollment, as_of: dt.date, deadline
         requirements=tuple(requirements),
         unmet=tuple(unmet),
         counted=counted,
-        skipped=skipped,
+        skipped_in_window=skipped,
         matching=matching,
         context=context,
     )

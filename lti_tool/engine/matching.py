@@ -35,6 +35,13 @@ class SlotMatching:
         self.options.append(options)
         if not options or self.filled >= self.total:
             return False
+        for group in options:  # the common case: a free place, no search needed
+            members = self.members[group]
+            if len(members) < self.capacity[group]:
+                members.append(item)
+                self.group_of[item] = group
+                self.filled += 1
+                return True
         if self._place(item, set()):
             self.filled += 1
             return True

@@ -280,7 +280,7 @@ class Edition:
     areas: tuple[Term, ...]
     vocabulary: Catalogue = field(repr=False, compare=False)
     source: str = ""
-    _options: dict = field(default_factory=dict, repr=False, compare=False)
+    _options: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def applies_to(self, enrolled_on: dt.date) -> bool:
         """Whether a new enrollment on this date starts under this edition."""
@@ -687,8 +687,11 @@ def _build_catalogue(document: dict, path: Path, problems: _Problems) -> Catalog
     default_fraction = document["defaults"]["passing_score_fraction"]
     activities: dict[str, Activity] = {}
     by_title: dict[str, Activity] = {}
-    for key, entry in _unique_ids(document["activities"], path, "activities", problems).items():
+    for entry in document["activities"]:
+        key = entry["id"]
         where = f"activities[{key}]"
+        if key in activities:
+            problems.add(path, where, "id is used twice")
         for name, vocabulary in (("kind", kinds), ("format", formats), ("provider", providers)):
             if entry[name] not in vocabulary:
                 problems.unknown(path, f"{where}.{name}", name, entry[name], vocabulary)
