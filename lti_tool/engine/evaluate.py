@@ -25,7 +25,7 @@ from typing import Any, Iterable
 from .dates import ONE_DAY, add_years, iso, long_date
 from .inputs import Completion, Enrollment, HeldCertification
 from .matching import SlotMatching
-from .rules import Edition
+from .rules import Edition, SlotGroup
 
 IN_PROGRESS = "in_progress"
 COMPLETE = "complete"
@@ -71,16 +71,13 @@ class Requirement:
 
 
 @dataclass(frozen=True)
-class Assignment:
-    """A counted completion, the area (or attendance) it was counted toward, and why."""
+class ListedCompletion:
+    """A completion as a result lists it: which one, of what, on what day, and why it was treated so."""
 
     completion_id: str
     activity_id: str
     title: str
     date: dt.date
-    credit: float
-    area: str | None
-    toward: str | None
     why: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,34 +87,32 @@ class Assignment:
             "activity": self.activity_id,
             "title": self.title,
             "date": self.date.isoformat(),
-            "credit": json_number(self.credit),
-            "area": self.area,
-            "toward": self.toward,
             "why": self.why,
         }
 
 
 @dataclass(frozen=True)
-class NotCounted:
-    """A completion listed but not counted, with a stable reason code and the reason in plain words."""
+class Assignment(ListedCompletion):
+    """A counted completion, its credit, and the area (or attendance) it was counted toward."""
 
-    completion_id: str
-    activity_id: str
-    title: str
-    date: dt.date
-    reason: str
-    why: str
+    credit: float
+    area: str | None
+    toward: str | None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
-            "completion": self.completion_id,
-            "activity": self.activity_id,
-            "title": self.title,
-            "date": self.date.isoformat(),
-            "reason": self.reason,
-            "why": self.why,
-        }
+        return {**super().to_dict(), "credit": json_number(self.credit), "area": self.area, "toward": self.toward}
+
+
+@dataclass(frozen=True)
+class NotCounted(ListedCompletion):
+    """A completion listed but not counted, with a stable reason code (`why` says it in plain words)."""
+
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {**super().to_dict(), "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -212,7 +207,7 @@ class Evaluation:
                     credit=credit,
                     area=area,
                     toward=group.id if group is not None else None,
-                    why=_why_counted(edition, completion, credit, group, self.matching.options[index], self.matching),
+                    why=_why_counted(edition, completion, credit, group, self.matching.options[index]),
                 )
             )
         return tuple(result)
@@ -347,26 +342,27 @@ def _area_list(edition: Edition, areas: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _why_counted(edition: Edition, completion: Completion, credit: float, group, options: tuple[int, ...],
-                 matching: SlotMatching) -> str:
-    unit = edition.unit
-    credit_text = f"{amount(credit)} {unit}"
+def _group_label(edition: Edition, group: SlotGroup) -> str:
+    return f"{edition.area_title(group.area)} minimum" if group.area else f"{group.one} requirement"
+
+
+def _why_counted(edition: Edition, completion: Completion, credit: float, group: SlotGroup | None,
+                 options: tuple[int, ...]) -> str:
+    credit_text = f"{amount(credit)} {edition.unit}"
     if completion.activity_id in edition.event_credits:
         return f"event: {credit_text} per event for this edition"
     if group is not None:
         if group.area is None:
             return f"counts as a {group.one} ({credit_text})"
         area = edition.area_title(group.area)
-        listed = [area_id for area_id in (a.id for a in edition.areas) if area_id in completion.areas]
+        listed = [area_id.id for area_id in edition.areas if area_id.id in completion.areas]
         if len(listed) == 1:
             return f"counts toward the {area} minimum, its only area ({credit_text})"
         return (f"listed under {_area_list(edition, listed)}; counted in {area}, the placement that meets the "
                 f"most area minimums ({credit_text})")
     if options:
-        full = sorted({edition.groups[index].id for index in options})
-        names = [edition.area_title(group_id.split(":", 1)[1]) if group_id.startswith("area:") else group_id
-                 for group_id in full]
-        return f"the {', '.join(names)} minimum is already met; counts toward the total ({credit_text})"
+        labels = " and ".join(_group_label(edition, edition.groups[index]) for index in options)
+        return f"{labels} already met; counts toward the total ({credit_text})"
     if edition.area_groups and completion.areas:
         noun = next(group.many for group in edition.groups if group.area)
         return f"counts toward the total only: area minimums take {noun} ({credit_text})"

@@ -80,6 +80,9 @@ def test_complete_on_the_date_of_the_completion_that_met_the_last_requirement(ru
     assert result.unmet == ()
     convention = next(entry for entry in result.assignments if entry.activity_id == "annual-convention")
     assert convention.credit == 3 and convention.area is None
+    public_safety = next(entry for entry in result.assignments if entry.activity_id == "public-safety")
+    assert (public_safety.area, public_safety.toward) == ("community", None)
+    assert public_safety.why == "Community minimum already met; counts toward the total (3 hours)"
 
 
 def test_a_repeat_attendance_is_listed_but_not_credited_again(rulebook):

@@ -147,3 +147,25 @@ def test_rules_validate_rejects_a_broken_directory_and_a_broken_draft(tmp_path, 
 
     missing = CliRunner().invoke(rules, ["validate", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2
+
+
+def test_optional_id_and_reversed_columns(tmp_path):
+    path = tmp_path / "with-ids.csv"
+    path.write_text("date,activity,hours,areas,format,provider,id,reversed\n"
+                    "2025-04-01,MERA,,,,,att-1,no\n"
+                    "2025-04-02,Public Safety,,,,,att-2,yes\n")
+    result = run_evaluate("--program", "ccmo-classic", "--enrolled", "2025-03-15", "--as-of", "2026-06-01",
+                          "--completions", str(path), "--json")
+    data = json.loads(result.stdout)
+    assert data["counted"] == ["att-1"]
+    assert [(entry["completion"], entry["reason"]) for entry in data["not_counted"]] == [("att-2", "reversed")]
+
+
+def test_points_editions_report_points_by_category(csv_file):
+    rows = "2024-07-15,clerks-institute-year-1,,,,\n2024-12-31,clerk-service-year,,,,\n"
+    result = run_evaluate("--program", "iimc-cmc", "--enrolled", "2024-06-01", "--as-of", "2025-01-31",
+                          "--member-since", "2024-05-01", "--completions", csv_file(rows), "--json")
+    data = json.loads(result.stdout)
+    assert data["points"] == {"earned": 30, "required": 110}
+    assert data["categories"]["education"] == {"earned": 20, "required": 60, "met": False}
+    assert data["deadline"] is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lti_tool.engine import FeePayment, HeldCertification, evaluate_cycles
 
 from .conftest import attended, day
@@ -35,6 +37,8 @@ def test_academy_ccmo_cycle_is_the_calendar_year_after_certification_with_a_janu
     met = cycles(rulebook, "ccmo-academy", "2025-06-10", workshops, [("2026-01-12", 75)], "2026-12-31")
     assert met.cycles[0].state == "met" and met.cycles[0].met_on == day("2026-10-01")
     assert met.next_cycle_starts_on == day("2027-01-01")
+    assert json.loads(json.dumps(met.to_dict()))["cycles"][0]["fee"] == {
+        "amount": 75, "due_by": "2026-01-31", "paid_on": "2026-01-12"}
 
 
 def test_missing_hours_at_year_end_lapse_the_certification(rulebook):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lti_tool.engine import COMPLETE, Enrollment, HeldCertification, evaluate, plan
 
 from .conftest import attended, day
@@ -54,6 +56,8 @@ def test_ccpl_plan_includes_an_in_person_pselc_session_for_each_area(rulebook):
     pselc = {session.toward: session.place for session in proposal.sessions if session.toward}
     assert set(pselc) == {"area:personal", "area:organizational", "area:community"}
     assert set(pselc.values()) <= {"UConn Hartford", "UConn Stamford"}
+    as_json = json.loads(json.dumps(proposal.to_dict()))
+    assert as_json["feasible"] is True and len(as_json["sessions"]) == 12
 
 
 def test_the_planner_says_when_the_programme_can_no_longer_be_done_in_time(rulebook):
