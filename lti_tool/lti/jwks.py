@@ -1,8 +1,8 @@
 """Platform public keys: fetched from the registration's own keyset URL, parsed once, cached for minutes.
 
 - Keys are cached per keyset URL for `ttl` seconds as parsed RSA key objects (no per-launch parsing).
-- A key id that is not in the cache triggers one refetch (key rotation), at most once per `refetch_cooldown`
-  seconds per URL, so a flood of tokens with random key ids cannot make the tool hammer the platform.
+- A key id that is not in the cache triggers one refetch (key rotation), at most once per refetch cooldown
+  (seconds) per URL, so a flood of tokens with random key ids cannot make the tool hammer the platform.
 - A failed fetch is remembered for `failure_cooldown` seconds: while a platform is down or hanging, launches
   fail at once instead of each one waiting for the timeout; stale keys keep serving while they are known.
 - Only RSA keys meant for signatures with RS256 (or no stated algorithm) of at least 2048 bits are kept.
@@ -82,7 +82,7 @@ class _Entry:
 class PlatformKeyCache:
     """Verification keys per keyset URL, refreshed on expiry and on an unknown key id."""
 
-    def __init__(self, ttl: float = 300, refetch_cooldown: float = 30, failure_cooldown: float = 5) -> None:
+    def __init__(self, ttl: float = 300, refetch_cooldown: float = 10, failure_cooldown: float = 5) -> None:
         self.ttl = ttl
         self.refetch_cooldown = refetch_cooldown
         self.failure_cooldown = failure_cooldown
@@ -101,8 +101,11 @@ class PlatformKeyCache:
                 entry = self._entries.setdefault(url, _Entry())
         return entry
 
-    def key_for(self, keyset_url: str, kid: str, *, timeout: float) -> rsa.RSAPublicKey:
+    def key_for(
+        self, keyset_url: str, kid: str, *, timeout: float, refetch_cooldown: float | None = None
+    ) -> rsa.RSAPublicKey:
         """The platform key `kid` from `keyset_url`, else LtiRefusal (unknown_kid or jwks_unavailable)."""
+        cooldown = self.refetch_cooldown if refetch_cooldown is None else refetch_cooldown
         entry = self._entry(keyset_url)
         now = time.monotonic()
         fresh = entry.fetched_at is not None and now - entry.fetched_at < self.ttl
@@ -110,7 +113,7 @@ class PlatformKeyCache:
         if key is not None and fresh:
             return key
         # Stale, empty, or a key id not seen yet: one refetch, unless one happened moments ago.
-        if fresh and now - entry.last_attempt < self.refetch_cooldown:
+        if fresh and now - entry.last_attempt < cooldown:
             raise LtiRefusal("unknown_kid", f"the platform's key set has no key {kid!r}")
         # A stale key in hand is used while another thread refetches; without one, wait for that fetch.
         self._refresh(entry, keyset_url, timeout=timeout, wait=key is None)

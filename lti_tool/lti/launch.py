@@ -119,8 +119,15 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
     if login.expires_at <= now:
         raise LtiRefusal("expired_state", "the login was started too long ago; launch again from the platform")
 
+    # End the read before the platform may be contacted for its keys: no database lock is held meanwhile.
+    session.commit()
     leeway = setting("LTI_LEEWAY_SECONDS")
-    public_key = platform_keys.key_for(platform.keyset_url, kid, timeout=setting("HTTP_TIMEOUT_SECONDS"))
+    public_key = platform_keys.key_for(
+        platform.keyset_url,
+        kid,
+        timeout=setting("HTTP_TIMEOUT_SECONDS"),
+        refetch_cooldown=setting("LTI_JWKS_REFETCH_COOLDOWN_SECONDS"),
+    )
     claims = verify_signature(token, public_key, leeway=leeway)
     check_issuer_and_audience(claims, issuer=platform.issuer, client_id=platform.client_id)
     check_lti_message(claims, target_link_uri=login.target_link_uri)

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     # Share of logins that also delete expired states, nonces and launches.
     "LTI_PURGE_PROBABILITY": 0.01,
     "LTI_MAX_CONFIGURATION_BYTES": 256 * 1024,
+    # A key id missing from the cached platform key set triggers one refetch, at most this often per platform.
+    "LTI_JWKS_REFETCH_COOLDOWN_SECONDS": 10,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from lti_tool import keys
@@ -37,12 +39,9 @@ def register_emulator(emulator: PlatformEmulator, *, deployment_id: str | None =
         )
 
 
-def configure_tool_in(emulator: PlatformEmulator, app) -> None:
-    """Configure the tool in the emulator the way a Moodle administrator would."""
-    from datetime import timedelta
-
-    with app.app_context():
-        tool_keys = keys.jwks(db.session, timedelta(days=7))
+def configure_tool_in(emulator: PlatformEmulator) -> None:
+    """Configure the tool in the emulator the way a Moodle administrator would (inside the app context)."""
+    tool_keys = keys.jwks(db.session, timedelta(days=7))
     emulator.register_tool(
         redirect_uris=[LAUNCH_URL],
         initiate_login_url=LOGIN_URL,
@@ -61,13 +60,19 @@ def tool(app, app_config):
     return app
 
 
-@pytest.fixture
-def emulator(tool):
-    """A started Moodle 4.5 emulator registered with the tool (and the tool configured in it)."""
+@pytest.fixture(scope="session")
+def _running_emulator():
     with PlatformEmulator() as platform:
-        register_emulator(platform)
-        configure_tool_in(platform, tool)
         yield platform
+
+
+@pytest.fixture
+def emulator(tool, _running_emulator):
+    """A started Moodle 4.5 emulator (the fixture's site) registered with the tool, the tool configured in it."""
+    _running_emulator.reset()
+    register_emulator(_running_emulator)
+    configure_tool_in(_running_emulator)
+    return _running_emulator
 
 
 @pytest.fixture

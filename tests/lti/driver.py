@@ -61,7 +61,9 @@ class LaunchDriver:
         fields = self.emulator.login_initiation(scenario, as_user=as_user, **claim_overrides)
         return self.client.post("/lti/login", data=fields)
 
-    def authenticate(self, scenario: str = "learner1", *, as_user: str | None = None, **claim_overrides: Any) -> Authenticated:
+    def authenticate(
+        self, scenario: str = "learner1", *, as_user: str | None = None, **claim_overrides: Any
+    ) -> Authenticated:
         """Login at the tool, then follow its authentication request at the platform."""
         auth_url = auth_url_of(self.login(scenario, as_user=as_user, **claim_overrides))
         answer = requests.get(auth_url, timeout=10)
@@ -84,11 +86,21 @@ class LaunchDriver:
         auth_url = auth_url_of(self.login(scenario))
         return {name: values[0] for name, values in parse_qs(urlsplit(auth_url).query).items()}
 
-    def forged_launch(self, claims: dict[str, Any] | None = None, *, scenario: str = "learner1", headers=None, key=None, alg="RS256", **overrides: Any):
+    def forged_launch(
+        self,
+        claims: dict[str, Any] | None = None,
+        *,
+        scenario: str = "learner1",
+        headers: dict[str, Any] | None = None,
+        key: Any = None,
+        alg: str = "RS256",
+        **overrides: Any,
+    ):
         """Start a real login, then post a token the test builds (signed by the emulator unless told otherwise)."""
         login = self.login_state(scenario)
         if claims is None:
-            claims = self.emulator.claims(scenario, nonce=login["nonce"], **overrides)
+            overrides.setdefault("nonce", login["nonce"])
+            claims = self.emulator.claims(scenario, **overrides)
         token = self.emulator.sign(claims, headers=headers, key=key, alg=alg)
         return self.post_launch({"id_token": token, "state": login["state"]})
 
