@@ -137,3 +137,33 @@ def gen_resource_link(session, context: Context, lti_resource_link_id: str | Non
     session.add(link)
     session.flush()
     return link
+
+
+LEARNER_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+INSTRUCTOR_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+ADMIN_ROLE = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"
+
+
+def gen_launch(session, official: Official, *, roles: list[str] | None = None, context: Context | None = None,
+               resource_link: ResourceLink | None = None, message_type: str = "LtiResourceLinkRequest",
+               claims: dict | None = None, minutes: int = 60):
+    """A validated launch as the LTI endpoint stores it; pages find it by `?launch=<id>`."""
+    from datetime import timedelta
+
+    from lti_tool.models import Launch, Platform, utcnow
+
+    platform = session.get(Platform, official.platform_id)
+    launch = Launch(
+        platform_id=platform.id,
+        deployment_id=platform.deployments[0].id,
+        official_id=official.id,
+        context_id=context.id if context else None,
+        resource_link_id=resource_link.id if resource_link else None,
+        message_type=message_type,
+        roles=roles if roles is not None else [LEARNER_ROLE],
+        claims=claims or {},
+        expires_at=utcnow() + timedelta(minutes=minutes),
+    )
+    session.add(launch)
+    session.flush()
+    return launch

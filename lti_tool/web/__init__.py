@@ -21,3 +21,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(instructor_bp)
     app.register_blueprint(admin_bp)
     register_launch_session(app)
+    from .verify import bp as verify_bp
+
+    app.register_blueprint(verify_bp)
+    from .security import register_security
+
+    register_security(app)
