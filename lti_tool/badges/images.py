@@ -50,6 +50,10 @@ def colour_for(key: str) -> str:
     return PALETTE[int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % len(PALETTE)]
 
 
+def _attribute(value: str) -> str:
+    return escape(value, {'"': "&quot;"})
+
+
 def _text(x: float, y: float, content: str, *, size: int, fill: str, weight: str = "normal",
           spacing: float = 0) -> str:
     return (f'<text x="{x}" y="{y}" text-anchor="middle" font-family="{FONT}" font-size="{size}" '
@@ -64,7 +68,7 @@ def badge_svg(face: BadgeFace) -> str:
     abbreviation_size = 84 if len(face.abbreviation) <= 4 else max(40, int(84 * 4 / len(face.abbreviation)))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}" '
-        f'role="img" aria-label="{escape(face.abbreviation)} badge: {escape(face.title)}, {escape(face.level)}">',
+        f'role="img" aria-label="{_attribute(f"{face.abbreviation} badge: {face.title}, {face.level}")}">',
         f"<title>{escape(face.abbreviation)}: {escape(face.title)} ({escape(face.level)}), {escape(face.issuer)}</title>",
         f'<circle cx="{middle}" cy="{middle}" r="196" fill="{colour}"/>',
         f'<circle cx="{middle}" cy="{middle}" r="178" fill="none" stroke="#ffffff" stroke-width="4"/>',

@@ -51,10 +51,13 @@ def decode_bits(encoded_list: str) -> bytes:
         raise StatusListProblem("encodedList is not multibase base64url (it must start with 'u')")
     text = encoded_list[1:]
     try:
-        compressed = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return gzip.decompress(compressed)
+        compressed = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+        bits = gzip.decompress(compressed)
     except (ValueError, OSError, EOFError):
         raise StatusListProblem("encodedList is not a GZIP-compressed bitstring") from None
+    if not bits:
+        raise StatusListProblem("encodedList holds an empty bitstring")
+    return bits
 
 
 def bit_is_set(bits: bytes, index: int) -> bool:
