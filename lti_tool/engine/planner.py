@@ -77,8 +77,10 @@ class Plan:
         }
 
 
-@dataclass
+@dataclass(eq=False)
 class _Candidate:
+    """An upcoming session as a would-be completion (compared by identity)."""
+
     activity: Activity
     session: Session
     completion: Completion

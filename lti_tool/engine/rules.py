@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import string
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -172,10 +173,6 @@ class Catalogue:
     activities: Mapping[str, Activity]
     by_title: Mapping[str, Activity] = field(default_factory=dict, repr=False)
 
-    def area(self, area_id: str) -> Term:
-        """The development area with this id."""
-        return next(area for area in self.areas if area.id == area_id)
-
     def find(self, id_or_title: str) -> Activity | None:
         """The activity with this id, title or alias (titles compared without case), or None."""
         key = id_or_title.strip()
@@ -274,13 +271,17 @@ class Edition:
     required_total: float
     category_minimums: Mapping[str, float]
     groups: tuple[SlotGroup, ...]
-    area_groups: bool
     fees: Mapping[str, float]
     continuing_education: ContinuingEducationRule | None
     areas: tuple[Term, ...]
     vocabulary: Catalogue = field(repr=False, compare=False)
     source: str = ""
     _options: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @cached_property
+    def area_groups(self) -> bool:
+        """Whether the edition has per-area minimums."""
+        return any(group.area for group in self.groups)
 
     def applies_to(self, enrolled_on: dt.date) -> bool:
         """Whether a new enrollment on this date starts under this edition."""
@@ -898,7 +899,6 @@ def _build_edition(document: dict, path: Path, programs: Mapping[str, Program], 
             elif minimum > 0:
                 noun = area_minimums["noun"]
                 groups.append(SlotGroup(f"area:{area_id}", minimum, noun["one"], noun["many"], area_filter, area_id))
-    area_groups = bool(groups)
     groups.extend(_build_groups(requirements["attendance"], path, "requirements.attendance", catalogue, problems))
 
     continuing = None
@@ -939,7 +939,6 @@ def _build_edition(document: dict, path: Path, programs: Mapping[str, Program], 
         required_total=required_total,
         category_minimums=dict(category_minimums),
         groups=tuple(groups),
-        area_groups=area_groups,
         fees=dict(document["fees"]),
         continuing_education=continuing,
         areas=catalogue.areas,

@@ -28,7 +28,7 @@ def small_classic(rulebook, minimums: tuple[int, int, int], hours: float):
     classic = rulebook.edition("ccmo-classic")
     groups = tuple(dataclasses.replace(group, minimum=minimum)
                    for group, minimum in zip(classic.groups, minimums) if minimum)
-    return dataclasses.replace(classic, groups=groups, required_total=hours, area_groups=bool(groups))
+    return dataclasses.replace(classic, groups=groups, required_total=hours)
 
 
 def oracle_areas_met(completions: list[Completion], minimums: dict[str, int]) -> bool:
