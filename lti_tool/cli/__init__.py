@@ -6,12 +6,16 @@ import sys
 
 import click
 
+from .badges import badges_group
 from .catalogue import catalogue_group
 from .common import CommandError
 from .db import db_group
+from .evaluate import evaluate as evaluate_command
 from .keys import keys_group
 from .platform import platform_group
+from .rules import rules
 from .serve import serve_command
+from .worker import worker_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,11 +23,15 @@ def cli() -> None:
     """Civic Credentials: run, configure and inspect the LTI tool."""
 
 
+cli.add_command(badges_group)
 cli.add_command(catalogue_group)
 cli.add_command(db_group)
+cli.add_command(evaluate_command)
 cli.add_command(keys_group)
 cli.add_command(platform_group)
+cli.add_command(rules)
 cli.add_command(serve_command)
+cli.add_command(worker_command)
 
 
 def _database_problem(exc: Exception) -> str | None:

@@ -82,3 +82,35 @@ def test_commands_on_an_empty_database_say_to_upgrade(tmp_path):
     assert completed.returncode == 1
     assert "run `lti-tool db upgrade`" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+def test_every_issue_command_is_reachable_from_lti_tool(capsys):
+    from lti_tool.cli import main
+
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out
+    for command in ("db", "keys", "platform", "serve", "rules", "evaluate", "catalogue", "worker", "badges"):
+        assert f"  {command} " in listed
+
+
+def test_evaluate_contract_through_the_console_script(tmp_path):
+    completions = tmp_path / "completions.csv"
+    completions.write_text("date,activity,hours,areas,format,provider\n2025-02-01,Records Management,,,,\n")
+    completed = subprocess.run(
+        [sys.executable, "-c", "from lti_tool.cli import run; run()", "evaluate", "--program", "ccmo-classic",
+         "--enrolled", "2025-01-10", "--as-of", "2025-06-01", "--completions", str(completions), "--json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    import json
+
+    result = json.loads(completed.stdout)
+    assert result["status"] == "in_progress" and result["hours"] == {"earned": 3, "required": 36}
+    completions.write_text("date,activity,hours,areas,format,provider\nlast week,Records Management,,,,\n")
+    bad = subprocess.run(
+        [sys.executable, "-c", "from lti_tool.cli import run; run()", "evaluate", "--program", "ccmo-classic",
+         "--enrolled", "2025-01-10", "--completions", str(completions), "--json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert bad.returncode == 2
+    assert "line 2" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
