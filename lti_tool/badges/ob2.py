@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 from .achievements import AchievementInfo, IssuerInfo
 from .contexts import OB_V2_CONTEXT
+from .ob3 import alignment_fields
 from .urls import BadgeUrls
 
 
@@ -40,15 +41,7 @@ def badge_class_document(info: AchievementInfo, urls: BadgeUrls) -> dict:
         "tags": [info.abbreviation, info.level],
     }
     if info.alignments:
-        document["alignment"] = [
-            {
-                "targetName": target.name,
-                "targetUrl": urls.framework(target.code),
-                "targetCode": target.code,
-                "targetFramework": f"{info.issuer.abbreviation} {target.framework.lower()}",
-            }
-            for target in info.alignments
-        ]
+        document["alignment"] = alignment_fields(info, urls)
     return document
 
 

@@ -112,6 +112,19 @@ def hosted_profile(issuer: IssuerInfo, urls: BadgeUrls) -> dict:
     return {"@context": CONTEXT, **profile(issuer, urls)}
 
 
+def alignment_fields(info: AchievementInfo, urls: BadgeUrls) -> list[dict]:
+    """The alignments of an achievement, in the properties Open Badges 2.0 and 3.0 share."""
+    return [
+        {
+            "targetName": target.name,
+            "targetUrl": urls.framework(target.code),
+            "targetCode": target.code,
+            "targetFramework": f"{info.issuer.abbreviation} {target.framework.lower()}",
+        }
+        for target in info.alignments
+    ]
+
+
 def achievement_document(info: AchievementInfo, urls: BadgeUrls) -> dict:
     """The Achievement: name, description, criteria, type, credits and alignments."""
     document: dict[str, Any] = {
@@ -128,16 +141,7 @@ def achievement_document(info: AchievementInfo, urls: BadgeUrls) -> dict:
     if info.credits_available is not None:
         document["creditsAvailable"] = info.credits_available
     if info.alignments:
-        document["alignment"] = [
-            {
-                "type": ["Alignment"],
-                "targetName": target.name,
-                "targetUrl": urls.framework(target.code),
-                "targetCode": target.code,
-                "targetFramework": f"{info.issuer.abbreviation} {target.framework.lower()}",
-            }
-            for target in info.alignments
-        ]
+        document["alignment"] = [{"type": ["Alignment"], **fields} for fields in alignment_fields(info, urls)]
     return document
 
 

@@ -54,12 +54,19 @@ def _wants_json() -> bool:
 
 def _json(document, status: int = 200, *, media_type: str = "application/json", cache: str | None = None,
           download: str | None = None) -> Response:
-    response = Response(json.dumps(document, indent=2, ensure_ascii=False) + "\n", status=status,
-                        mimetype=media_type)
-    if cache:
-        response.headers["Cache-Control"] = cache
+    response = _file(json.dumps(document, indent=2, ensure_ascii=False) + "\n", media_type, download=download,
+                     cache=cache)
+    response.status_code = status
+    return response
+
+
+def _file(body: str | bytes, media_type: str, *, download: str | None = None, cache: str | None = None) -> Response:
+    """A public file: readable from any origin, offered as a download when `download` names it."""
+    response = Response(body, mimetype=media_type)
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{download}"'
+    if cache:
+        response.headers["Cache-Control"] = cache
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -181,10 +188,7 @@ def credential_page(credential_id: str):
 def credential_jwt(credential_id: str):
     """The signed credential (VC-JWT) as a download."""
     credential = _credential_or_404(credential_id)
-    response = Response(credential.jwt, mimetype=VC_JWT_MEDIA_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="credential-{credential.id}.jwt"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _file(credential.jwt, VC_JWT_MEDIA_TYPE, download=f"credential-{credential.id}.jwt")
 
 
 @bp.get("/credentials/<credential_id>/credential.json")
@@ -196,11 +200,7 @@ def credential_document(credential_id: str):
 
 def _baked_png(credential: Credential, keyword_text: str, bake, file_name: str) -> Response:
     png = bake(badge_png(_face_of_credential(credential)), keyword_text)
-    response = Response(png, mimetype="image/png")
-    if request.args.get("download"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _file(png, "image/png", download=file_name if request.args.get("download") else None)
 
 
 @bp.get("/credentials/<credential_id>/badge.png")
@@ -298,12 +298,8 @@ def image(file_name: str):
             abort(404, description="Badge images are served as <achievement>.svg or <achievement>.png.")
     face = BadgeFace.of(_achievement_or_404(achievement_id))
     if is_svg:
-        response = Response(badge_svg(face), mimetype="image/svg+xml")
-    else:
-        response = Response(badge_png(face), mimetype="image/png")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+        return _file(badge_svg(face), "image/svg+xml", cache="public, max-age=3600")
+    return _file(badge_png(face), "image/png", cache="public, max-age=3600")
 
 
 # ------------------------------------------------------------------------------ status lists and keys
@@ -325,10 +321,7 @@ def status_list(issuer_id: str, purpose: str):
         token = service.status_list_jwt(db.session, issuer_id, purpose, settings=settings, now=now)
     except StatusListProblem as exc:
         abort(404, description=str(exc))
-    response = Response(token, mimetype=VC_JWT_MEDIA_TYPE)
-    response.headers["Cache-Control"] = NO_STORE
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _file(token, VC_JWT_MEDIA_TYPE, cache=NO_STORE)
 
 
 @bp.get("/badges/keys.json")
@@ -345,7 +338,4 @@ def context(file_name: str):
     except UnknownContext:
         known = ", ".join(sorted(LOCAL_CONTEXT_FILES.values()))
         abort(404, description=f"No context {file_name!r} here (known: {known}).")
-    response = Response(text, mimetype=JSON_LD)
-    response.headers["Cache-Control"] = "public, max-age=86400"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _file(text, JSON_LD, cache="public, max-age=86400")
