@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine.rules import Edition, RuleBook, RulesError, load_rulebook
+from ..engine.rules import Edition, Issuer, RuleBook, RulesError, load_rulebook
 
 CARES_ALL = "cares-all"
 CARES_ITEM_PREFIX = "cares-"
@@ -21,18 +21,6 @@ CARES_ITEM_PREFIX = "cares-"
 
 class UnknownAchievement(LookupError):
     """An achievement id that names no edition and no CARES recognition."""
-
-
-@dataclass(frozen=True)
-class IssuerInfo:
-    """An issuing organisation as the badges present it."""
-
-    id: str
-    name: str
-    url: str
-    email: str
-    description: str
-    abbreviation: str
 
 
 @dataclass(frozen=True)
@@ -55,7 +43,7 @@ class AchievementInfo:
     achievement_type: str
     abbreviation: str
     level: str
-    issuer: IssuerInfo
+    issuer: Issuer
     credits_available: float | None
     credit_unit: str | None
     alignments: tuple[AlignmentTarget, ...]
@@ -95,14 +83,12 @@ def rulebook(rules_dir: Path | str) -> RuleBook:
 # ------------------------------------------------------------------------------------------- achievements
 
 
-def issuer_info(book: RuleBook, issuer_id: str) -> IssuerInfo:
+def issuer_info(book: RuleBook, issuer_id: str) -> Issuer:
     """The issuer `issuer_id` of the rule book."""
     try:
-        issuer = book.issuers[issuer_id]
+        return book.issuers[issuer_id]
     except KeyError:
         raise UnknownAchievement(f"unknown issuer {issuer_id!r} (known: {', '.join(sorted(book.issuers))})") from None
-    abbreviation = getattr(issuer, "abbreviation", None) or issuer.id.upper()
-    return IssuerInfo(issuer.id, issuer.name, issuer.url, issuer.email, issuer.description, abbreviation)
 
 
 def _number(value: float) -> str:
@@ -259,7 +245,7 @@ def framework_terms(book: RuleBook) -> dict[str, list[Any]]:
 __all__ = [
     "AchievementInfo",
     "AlignmentTarget",
-    "IssuerInfo",
+    "Issuer",
     "RulesError",
     "UnknownAchievement",
     "achievement",

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .achievements import AchievementInfo, IssuerInfo
+from .achievements import AchievementInfo, Issuer
 from .contexts import OB_V2_CONTEXT
 from .ob3 import alignment_fields
 from .urls import BadgeUrls
 
 
-def issuer_document(issuer: IssuerInfo, urls: BadgeUrls) -> dict:
+def issuer_document(issuer: Issuer, urls: BadgeUrls) -> dict:
     """The Issuer profile."""
     return {
         "@context": OB_V2_CONTEXT,

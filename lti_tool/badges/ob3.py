@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any, Iterable, Mapping
 
-from .achievements import AchievementInfo, IssuerInfo
+from .achievements import AchievementInfo, Issuer
 from .contexts import OB_V3_CONTEXT, VC_V2_CONTEXT
 from .statuslist import ENTRY_TYPE, status_entry
 from .urls import STATUS_PURPOSES, BadgeUrls
@@ -95,7 +95,7 @@ def day_end(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
 
 
-def profile(issuer: IssuerInfo, urls: BadgeUrls) -> dict:
+def profile(issuer: Issuer, urls: BadgeUrls) -> dict:
     """The issuer's Profile as embedded in a credential."""
     return {
         "id": urls.issuer(issuer.id),
@@ -107,7 +107,7 @@ def profile(issuer: IssuerInfo, urls: BadgeUrls) -> dict:
     }
 
 
-def hosted_profile(issuer: IssuerInfo, urls: BadgeUrls) -> dict:
+def hosted_profile(issuer: Issuer, urls: BadgeUrls) -> dict:
     """The issuer's Profile as a standalone JSON-LD document at its id."""
     return {"@context": CONTEXT, **profile(issuer, urls)}
 

@@ -53,13 +53,13 @@ def _read_token(path: Path) -> str:
         raise CommandError(f"{path} is neither a VC-JWT text file nor a baked PNG") from None
 
 
-def _status_lists(pairs: tuple[str, ...]) -> dict[str, str]:
+def _status_lists(pairs: tuple[str, ...], timeout: float) -> dict[str, str]:
     lists = {}
     for pair in pairs:
         url, separator, file_name = pair.partition("=")
         if not separator or not url or not file_name:
             raise CommandError(f"--status-list expects URL=FILE, got {pair!r}")
-        lists[url] = _read_text_or_url(file_name, 0, "status list").strip()
+        lists[url] = _read_text_or_url(file_name, timeout, "status list").strip()
     return lists
 
 
@@ -97,7 +97,7 @@ def verify_command(ctx: click.Context, credential_file: Path, jwks_source: str |
         jwks = json.loads(_read_text_or_url(jwks_source, timeout, "key set"))
     except json.JSONDecodeError as exc:
         raise CommandError(f"the key set {jwks_source} is not JSON: {exc}") from None
-    given = _status_lists(status_lists)
+    given = _status_lists(status_lists, timeout)
 
     def fetch(url: str) -> str:
         if url in given:

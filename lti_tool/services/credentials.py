@@ -249,9 +249,6 @@ def issue_credential(session: Session, certification: Certification, *, actor: s
     settings = _settings(settings)
     now = now or utcnow()
     event_key = f"certification:{certification.id}"
-    existing = credential_for_event(session, event_key)
-    if existing is not None:
-        return existing
     book, edition = _edition(settings, certification.edition_id)
     info = achievements.edition_achievement(book, edition)
     official = session.get(Official, certification.official_id)
@@ -298,9 +295,6 @@ def renew_credential(session: Session, certification: Certification, cycle: Cont
     if cycle.outcome != "met":
         raise CredentialError(f"the cycle {cycle.starts_on}..{cycle.ends_on} was not met ({cycle.outcome}): nothing to renew")
     event_key = f"certification:{certification.id}:cycle:{cycle.starts_on.isoformat()}"
-    existing = credential_for_event(session, event_key)
-    if existing is not None:
-        return existing
     previous = next(iter(credentials_for_certification(session, certification.id)), None)
     book, edition = _edition(settings, certification.edition_id)
     info = achievements.edition_achievement(book, edition)
@@ -344,9 +338,6 @@ def issue_cares_recognition(session: Session, municipality: Municipality, *, ite
     settings = _settings(settings)
     now = now or utcnow()
     event_key = f"cares:{municipality.id}:{item_id or 'all'}"
-    existing = credential_for_event(session, event_key)
-    if existing is not None:
-        return existing
     book = achievements.rulebook(settings.rules_dir)
     try:
         info = achievements.cares_achievement(book, item_id)

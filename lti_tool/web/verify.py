@@ -98,7 +98,7 @@ def _achievement_or_404(achievement_id: str) -> achievements.AchievementInfo:
         abort(404, description=str(exc))
 
 
-def _issuer_or_404(issuer_id: str) -> achievements.IssuerInfo:
+def _issuer_or_404(issuer_id: str) -> achievements.Issuer:
     try:
         return achievements.issuer_info(_book(), issuer_id)
     except achievements.UnknownAchievement as exc:
