@@ -1,0 +1,78 @@
+"""Fixtures for the page tests: the shipped rules and catalogue, a signing key, and launches to open pages with."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from lti_tool import keys
+from lti_tool.engine import load_rulebook
+from lti_tool.services.catalogue import sync_catalogue
+from tests.factories import ADMIN_ROLE, INSTRUCTOR_ROLE, LEARNER_ROLE, gen_launch
+
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
+
+
+@pytest.fixture(scope="session")
+def rulebook():
+    return load_rulebook()
+
+
+@pytest.fixture
+def catalogue(session, rulebook):
+    """The shipped catalogue in the test database."""
+    sync_catalogue(session, rulebook, actor="test")
+    session.commit()
+    return rulebook.catalogue
+
+
+@pytest.fixture
+def signing_key(app, session):
+    key = keys.generate_key(session, app.config["KEYS_DIR"])
+    session.commit()
+    return key
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return dt.date.today()
+
+
+class Pages:
+    """Open pages under a launch, as the browser in the LMS iframe does (launch id in the URL, no cookies)."""
+
+    def __init__(self, client, session) -> None:
+        self.client = client
+        self.session = session
+
+    def launch(self, official, role: str = "learner", **kwargs):
+        roles = {"learner": [LEARNER_ROLE], "instructor": [INSTRUCTOR_ROLE], "admin": [ADMIN_ROLE]}[role]
+        launch = gen_launch(self.session, official, roles=roles, **kwargs)
+        self.session.commit()
+        return launch
+
+    def get(self, launch, path: str, **params):
+        return self.client.get(path, query_string={"launch": launch.id, **params})
+
+    def post(self, launch, path: str, data: dict | None = None, *, token: bool = True):
+        """POST a form as the page would send it (launch and CSRF token included unless `token` is False)."""
+        fields = {"launch": launch.id, **(data or {})}
+        if token:
+            from lti_tool.web.security import csrf_token
+
+            fields["csrf_token"] = csrf_token(launch.id)
+        return self.client.post(path, data=fields)
+
+
+@pytest.fixture
+def pages(client, session) -> Pages:
+    return Pages(client, session)
+
+
+def text_of(response) -> str:
+    """The page's text with tags removed and spaces collapsed, for reading figures as a person would."""
+    body = response.get_data(as_text=True)
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
