@@ -117,14 +117,6 @@ def credentials_for_municipality(session: Session, municipality_id: int) -> list
     ))
 
 
-def latest_credential_with_achievement(session: Session, achievement_id: str) -> Credential | None:
-    """The most recent credential of an achievement, or None."""
-    return session.scalars(
-        select(Credential).where(Credential.achievement_id == achievement_id)
-        .order_by(Credential.issued_at.desc(), Credential.id).limit(1)
-    ).first()
-
-
 def status_flags(credential: Credential) -> dict[str, CredentialStatusChange | None]:
     """The latest status change per purpose (revocation, suspension) that is in force, else None."""
     latest: dict[str, CredentialStatusChange] = {}
@@ -607,7 +599,6 @@ __all__ = [
     "follow_certification_status",
     "issue_cares_recognition",
     "issue_credential",
-    "latest_credential_with_achievement",
     "linkedin_add_url",
     "reinstate_credential",
     "renew_credential",
