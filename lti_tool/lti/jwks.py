@@ -101,6 +101,13 @@ class PlatformKeyCache:
                 entry = self._entries.setdefault(url, _Entry())
         return entry
 
+    def cached_key(self, keyset_url: str, kid: str) -> rsa.RSAPublicKey | None:
+        """The key `kid` when it is cached and fresh, without any network call."""
+        entry = self._entries.get(keyset_url)
+        if entry is None or entry.fetched_at is None or time.monotonic() - entry.fetched_at >= self.ttl:
+            return None
+        return entry.keys.get(kid)
+
     def key_for(
         self, keyset_url: str, kid: str, *, timeout: float, refetch_cooldown: float | None = None
     ) -> rsa.RSAPublicKey:

@@ -16,8 +16,10 @@ from datetime import timedelta
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from sqlalchemy import Row
+
 from ..db import db
-from ..models import LaunchState, Platform, utcnow
+from ..models import utcnow
 from ..services import launches
 from . import browser
 from . import claims as c
@@ -83,16 +85,14 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _check_browser_binding(
-    login: LaunchState, platform: Platform, id_token: str, form: Mapping[str, str], cookies: Mapping[str, str]
-) -> None:
+def _check_browser_binding(login: Row, id_token: str, form: Mapping[str, str], cookies: Mapping[str, str]) -> None:
     target = browser.storage_target_of(login.state)
     secret = cookies.get(browser.state_cookie_name(login.state))
     if secret is None and target:
         secret = form.get(browser.STORAGE_FIELD) or None
         if secret is None:
             raise NeedsPlatformStorage(
-                id_token=id_token, state=login.state, storage_target=target, platform_origin=_origin(platform.auth_login_url)
+                id_token=id_token, state=login.state, storage_target=target, platform_origin=_origin(login.auth_login_url)
             )
     if secret is None:
         raise LtiRefusal(
@@ -111,34 +111,35 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
     kid = check_header(token.header)
 
     session = db.session
-    found = launches.load_state(session, state) if len(state) <= MAX_STATE_LENGTH else None
-    if found is None:
+    login = launches.load_state(session, state) if len(state) <= MAX_STATE_LENGTH else None
+    if login is None:
         raise LtiRefusal("unknown_state", "the state does not match any login started by this tool")
-    login, platform = found
     now = utcnow()
     if login.expires_at <= now:
         raise LtiRefusal("expired_state", "the login was started too long ago; launch again from the platform")
 
-    # End the read before the platform may be contacted for its keys: no database lock is held meanwhile.
-    session.commit()
+    public_key = platform_keys.cached_key(login.keyset_url, kid)
+    if public_key is None:
+        # End the read before the platform is contacted for its keys: no database lock is held meanwhile.
+        session.commit()
+        public_key = platform_keys.key_for(
+            login.keyset_url,
+            kid,
+            timeout=setting("HTTP_TIMEOUT_SECONDS"),
+            refetch_cooldown=setting("LTI_JWKS_REFETCH_COOLDOWN_SECONDS"),
+        )
     leeway = setting("LTI_LEEWAY_SECONDS")
-    public_key = platform_keys.key_for(
-        platform.keyset_url,
-        kid,
-        timeout=setting("HTTP_TIMEOUT_SECONDS"),
-        refetch_cooldown=setting("LTI_JWKS_REFETCH_COOLDOWN_SECONDS"),
-    )
     claims = verify_signature(token, public_key, leeway=leeway)
-    check_issuer_and_audience(claims, issuer=platform.issuer, client_id=platform.client_id)
+    check_issuer_and_audience(claims, issuer=login.issuer, client_id=login.client_id)
     check_lti_message(claims, target_link_uri=login.target_link_uri)
 
-    deployment = launches.find_deployment(session, platform.id, claims[c.DEPLOYMENT_ID])
+    deployment = launches.find_deployment(session, login.platform_id, claims[c.DEPLOYMENT_ID])
     if deployment is None:
-        launches.record_pending_deployment(session, platform, claims[c.DEPLOYMENT_ID])
+        launches.record_pending_deployment(session, login.platform_id, claims[c.DEPLOYMENT_ID])
     if deployment is None or not deployment.active:
         raise LtiRefusal(
             "deployment_pending",
-            f"deployment {claims[c.DEPLOYMENT_ID]!r} of {platform.name} is not approved yet; "
+            f"deployment {claims[c.DEPLOYMENT_ID]!r} of {login.platform_name} is not approved yet; "
             "an administrator of this tool must activate it",
         )
 
@@ -148,17 +149,17 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
     nonce_expiry = now + timedelta(seconds=seconds_left + leeway)
     launch_id = secrets.token_urlsafe(32)
     with db.transaction():
-        if not launches.claim_nonce(session, platform.id, claims["nonce"], nonce_expiry, now):
+        if not launches.claim_nonce(session, login.platform_id, claims["nonce"], nonce_expiry, now):
             raise LtiRefusal("replayed_nonce", "this id_token's nonce was already used")
         if claims["nonce"] != login.nonce:
             raise LtiRefusal("nonce_mismatch", "the id_token's nonce is not the one sent with this login")
         if not launches.consume_state(session, state, now):
             raise LtiRefusal("state_used", "this login was already completed")
-        _check_browser_binding(login, platform, id_token, form, cookies)
+        _check_browser_binding(login, id_token, form, cookies)
         stored = launches.store_launch(
             session,
             launch_id=launch_id,
-            platform_id=platform.id,
+            platform_id=login.platform_id,
             deployment_id=deployment.id,
             claims=claims,
             expires_at=now + timedelta(seconds=lifetime),

@@ -71,6 +71,7 @@ def start_login(params: Mapping[str, str]) -> LoginStarted:
             browser_binding=browser.binding_hash(secret),
             target_link_uri=target_link_uri,
             expires_at=now + timedelta(seconds=setting("LTI_STATE_LIFETIME_SECONDS")),
+            now=now,
         )
         if random.random() < setting("LTI_PURGE_PROBABILITY"):
             launches.purge_expired(session, now)

@@ -7,12 +7,13 @@ login or token. Upserts are single `INSERT ... ON CONFLICT` statements (SQLite a
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,6 +44,88 @@ def find_login_platform(session: Session, issuer: str, client_id: str | None) ->
     return candidates[0] if candidates else None
 
 
+class _Statements:
+    """The launch path's statements, built once per database dialect (building them costs more than running them)."""
+
+    def __init__(self, dialect: str) -> None:
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        states, platforms = LaunchState.__table__, Platform.__table__
+        self.insert_state = states.insert()
+        self.load_state = (
+            select(
+                states.c.state,
+                states.c.nonce,
+                states.c.browser_binding,
+                states.c.target_link_uri,
+                states.c.expires_at,
+                platforms.c.id.label("platform_id"),
+                platforms.c.name.label("platform_name"),
+                platforms.c.issuer,
+                platforms.c.client_id,
+                platforms.c.keyset_url,
+                platforms.c.auth_login_url,
+            )
+            .join(platforms, platforms.c.id == states.c.platform_id)
+            .where(states.c.state == bindparam("wanted_state"))
+        )
+        deployments = Deployment.__table__
+        self.find_deployment = select(deployments.c.id, deployments.c.active).where(
+            deployments.c.platform_id == bindparam("wanted_platform"),
+            deployments.c.deployment_id == bindparam("wanted_deployment"),
+        )
+        nonces = UsedNonce.__table__
+        self.claim_nonce = (
+            insert(nonces).on_conflict_do_nothing(index_elements=["platform_id", "nonce"]).returning(nonces.c.id)
+        )
+        self.consume_state = (
+            update(states)
+            .where(states.c.state == bindparam("wanted_state"), states.c.used_at.is_(None))
+            .values(used_at=bindparam("now"))
+        )
+        officials = Official.__table__
+        upsert = insert(officials)
+        # Personal details the platform did not send (NULL) keep what was known.
+        self.upsert_official = upsert.on_conflict_do_update(
+            index_elements=["platform_id", "sub"],
+            set_={name: _sent_or_kept(upsert, officials, name) for name in PERSONAL_DETAILS},
+        ).returning(officials.c.id, officials.c.is_tool_admin)
+        contexts = Context.__table__
+        upsert = insert(contexts)
+        self.upsert_context = upsert.on_conflict_do_update(
+            index_elements=["platform_id", "lti_context_id"],
+            set_={name: _sent_or_kept(upsert, contexts, name) for name in ("label", "title", "memberships_url", "lineitems_url")},
+        ).returning(contexts.c.id)
+        links = ResourceLink.__table__
+        upsert = insert(links)
+        self.upsert_resource_link = upsert.on_conflict_do_update(
+            index_elements=["context_id", "lti_resource_link_id"],
+            set_={
+                "title": _sent_or_kept(upsert, links, "title"),
+                "lineitem_url": _sent_or_kept(upsert, links, "lineitem_url"),
+                "kind": upsert.excluded.kind,
+                "activity_id": upsert.excluded.activity_id,
+            },
+        ).returning(links.c.id)
+        self.activity_exists = select(Activity.__table__.c.id).where(Activity.__table__.c.id == bindparam("wanted_activity"))
+        self.insert_launch = Launch.__table__.insert()
+
+
+PERSONAL_DETAILS = ("name", "given_name", "family_name", "email")
+
+
+def _sent_or_kept(upsert, table, name: str):
+    return func.coalesce(upsert.excluded[name], table.c[name])
+
+
+@functools.cache
+def _statements_for(dialect: str) -> _Statements:
+    return _Statements(dialect)
+
+
+def _statements(session: Session) -> _Statements:
+    return _statements_for(session.get_bind().dialect.name)
+
+
 def create_login_state(
     session: Session,
     *,
@@ -52,37 +135,42 @@ def create_login_state(
     browser_binding: str,
     target_link_uri: str,
     expires_at: datetime,
+    now: datetime,
 ) -> None:
     """Record an OIDC login in flight."""
-    session.execute(
-        LaunchState.__table__.insert().values(
-            state=state,
-            platform_id=platform_id,
-            nonce=nonce,
-            browser_binding=browser_binding,
-            target_link_uri=target_link_uri,
-            expires_at=expires_at,
-        )
+    session.connection().execute(
+        _statements(session).insert_state,
+        {
+            "state": state,
+            "platform_id": platform_id,
+            "nonce": nonce,
+            "browser_binding": browser_binding,
+            "target_link_uri": target_link_uri,
+            "expires_at": expires_at,
+            "created_at": now,
+        },
     )
 
 
-def load_state(session: Session, state: str) -> tuple[LaunchState, Platform] | None:
-    """The login state (used or not) and its platform."""
-    row = session.execute(
-        select(LaunchState, Platform).join(Platform, Platform.id == LaunchState.platform_id).where(LaunchState.state == state)
-    ).first()
-    return (row[0], row[1]) if row else None
+def load_state(session: Session, state: str) -> Row | None:
+    """The login state (used or not) with what the launch needs of its platform: state, nonce,
+    browser_binding, target_link_uri, expires_at, platform_id, platform_name, issuer, client_id, keyset_url,
+    auth_login_url."""
+    return session.connection().execute(_statements(session).load_state, {"wanted_state": state}).first()
 
 
-def find_deployment(session: Session, platform_id: int, deployment_id: str) -> Deployment | None:
-    """A deployment of the platform by the id the platform uses."""
-    return session.scalars(
-        select(Deployment).where(Deployment.platform_id == platform_id, Deployment.deployment_id == deployment_id)
-    ).first()
+def find_deployment(session: Session, platform_id: int, deployment_id: str) -> Row | None:
+    """A deployment (id, active) of the platform by the id the platform uses."""
+    return (
+        session.connection()
+        .execute(_statements(session).find_deployment, {"wanted_platform": platform_id, "wanted_deployment": deployment_id})
+        .first()
+    )
 
 
-def record_pending_deployment(session: Session, platform: Platform, deployment_id: str) -> None:
+def record_pending_deployment(session: Session, platform_id: int, deployment_id: str) -> None:
     """Record an unknown deployment inactive, for an administrator to approve (idempotent across workers)."""
+    platform = session.get(Platform, platform_id)
     try:
         add_deployment(session, platform, deployment_id, active=False, actor=f"lti-launch:{platform.issuer}")
         session.commit()
@@ -92,22 +180,20 @@ def record_pending_deployment(session: Session, platform: Platform, deployment_i
 
 def claim_nonce(session: Session, platform_id: int, nonce: str, expires_at: datetime, now: datetime) -> bool:
     """Mark a token nonce used; False when it was used before (on any worker)."""
-    table = UsedNonce.__table__
-    statement = (
-        _insert(session, table)
-        .values(platform_id=platform_id, nonce=nonce, expires_at=expires_at, created_at=now)
-        .on_conflict_do_nothing(index_elements=["platform_id", "nonce"])
-        .returning(table.c.id)
+    row = (
+        session.connection()
+        .execute(
+            _statements(session).claim_nonce,
+            {"platform_id": platform_id, "nonce": nonce, "expires_at": expires_at, "created_at": now},
+        )
+        .first()
     )
-    return session.execute(statement).first() is not None
+    return row is not None
 
 
 def consume_state(session: Session, state: str, now: datetime) -> bool:
     """Mark a login state used; False when it was already used."""
-    table = LaunchState.__table__
-    result = session.execute(
-        update(table).where(table.c.state == state, table.c.used_at.is_(None)).values(used_at=now)
-    )
+    result = session.connection().execute(_statements(session).consume_state, {"wanted_state": state, "now": now})
     return result.rowcount == 1
 
 
@@ -132,82 +218,76 @@ def store_launch(
     now: datetime,
 ) -> StoredLaunch:
     """Upsert the official, course and placement named by a validated launch, and keep the launch server-side."""
-    official_id, is_tool_admin = _upsert_official(session, platform_id, claims, now)
+    statements, connection = _statements(session), session.connection()
+    official = connection.execute(
+        statements.upsert_official,
+        {
+            "platform_id": platform_id,
+            "sub": claims["sub"],
+            "is_tool_admin": False,
+            "created_at": now,
+            **{name: _text(claims.get(name)) for name in PERSONAL_DETAILS},
+        },
+    ).one()
     context_id = resource_link_id = placement = None
     context_claim = claims.get(c.CONTEXT)
+    ags = _claim_dict(claims, c.AGS_ENDPOINT)
     if isinstance(context_claim, dict):
-        context_id = _upsert_context(session, platform_id, deployment_id, context_claim, claims, now)
+        nrps = _claim_dict(claims, c.NRPS)
+        context_id = connection.execute(
+            statements.upsert_context,
+            {
+                "platform_id": platform_id,
+                "deployment_id": deployment_id,
+                "lti_context_id": context_claim["id"],
+                "label": _text(context_claim.get("label")),
+                "title": _text(context_claim.get("title")),
+                "memberships_url": _text(nrps.get("context_memberships_url"), URL),
+                "lineitems_url": _text(ags.get("lineitems"), URL),
+                "created_at": now,
+            },
+        ).scalar_one()
         link_claim = claims.get(c.RESOURCE_LINK)
         if isinstance(link_claim, dict) and link_claim.get("id"):
-            resource_link_id, placement = _upsert_resource_link(session, context_id, link_claim, claims, now)
-    session.execute(
-        Launch.__table__.insert().values(
-            id=launch_id,
-            platform_id=platform_id,
-            deployment_id=deployment_id,
-            official_id=official_id,
-            context_id=context_id,
-            resource_link_id=resource_link_id,
-            message_type=claims[c.MESSAGE_TYPE],
-            roles=claims.get(c.ROLES) or [],
-            claims=claims,
-            expires_at=expires_at,
-            created_at=now,
-        )
+            placement, activity_id = placement_of(session, claims.get(c.CUSTOM))
+            resource_link_id = connection.execute(
+                statements.upsert_resource_link,
+                {
+                    "context_id": context_id,
+                    "lti_resource_link_id": link_claim["id"],
+                    "title": _text(link_claim.get("title")),
+                    "kind": placement,
+                    "activity_id": activity_id,
+                    "lineitem_url": _text(ags.get("lineitem"), URL),
+                    "created_at": now,
+                },
+            ).scalar_one()
+    connection.execute(
+        statements.insert_launch,
+        {
+            "id": launch_id,
+            "platform_id": platform_id,
+            "deployment_id": deployment_id,
+            "official_id": official.id,
+            "context_id": context_id,
+            "resource_link_id": resource_link_id,
+            "message_type": claims[c.MESSAGE_TYPE],
+            "roles": claims.get(c.ROLES) or [],
+            "claims": claims,
+            "expires_at": expires_at,
+            "created_at": now,
+        },
     )
-    return StoredLaunch(launch_id, official_id, is_tool_admin, context_id, resource_link_id, placement)
+    return StoredLaunch(launch_id, official.id, bool(official.is_tool_admin), context_id, resource_link_id, placement)
 
 
-def _insert(session: Session, table):
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+def _claim_dict(claims: dict[str, Any], name: str) -> dict[str, Any]:
+    value = claims.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any, limit: int = MEDIUM) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
-
-
-def _upsert_official(session: Session, platform_id: int, claims: dict[str, Any], now: datetime) -> tuple[int, bool]:
-    table = Official.__table__
-    details = {
-        name: _text(claims.get(name)) for name in ("name", "given_name", "family_name", "email") if _text(claims.get(name))
-    }
-    statement = _insert(session, table).values(
-        platform_id=platform_id, sub=claims["sub"], is_tool_admin=False, created_at=now, **details
-    )
-    # Only the personal details the platform sent are refreshed: a launch without them keeps what was known.
-    changes = {name: statement.excluded[name] for name in details} or {"sub": statement.excluded.sub}
-    statement = statement.on_conflict_do_update(index_elements=["platform_id", "sub"], set_=changes).returning(
-        table.c.id, table.c.is_tool_admin
-    )
-    row = session.execute(statement).one()
-    return row.id, bool(row.is_tool_admin)
-
-
-def _keep_unless_sent(statement, table, name: str):
-    return func.coalesce(statement.excluded[name], table.c[name])
-
-
-def _upsert_context(
-    session: Session, platform_id: int, deployment_id: int, context_claim: dict, claims: dict[str, Any], now: datetime
-) -> int:
-    table = Context.__table__
-    ags = claims.get(c.AGS_ENDPOINT) if isinstance(claims.get(c.AGS_ENDPOINT), dict) else {}
-    nrps = claims.get(c.NRPS) if isinstance(claims.get(c.NRPS), dict) else {}
-    statement = _insert(session, table).values(
-        platform_id=platform_id,
-        deployment_id=deployment_id,
-        lti_context_id=context_claim["id"],
-        label=_text(context_claim.get("label")),
-        title=_text(context_claim.get("title")),
-        memberships_url=_text(nrps.get("context_memberships_url"), URL),
-        lineitems_url=_text(ags.get("lineitems"), URL),
-        created_at=now,
-    )
-    changes = {
-        name: _keep_unless_sent(statement, table, name) for name in ("label", "title", "memberships_url", "lineitems_url")
-    }
-    statement = statement.on_conflict_do_update(index_elements=["platform_id", "lti_context_id"], set_=changes)
-    return session.execute(statement.returning(table.c.id)).scalar_one()
 
 
 def placement_of(session: Session, custom: Any) -> tuple[str, str | None]:
@@ -215,36 +295,11 @@ def placement_of(session: Session, custom: Any) -> tuple[str, str | None]:
     custom = custom if isinstance(custom, dict) else {}
     activity_id = custom.get(c.CUSTOM_ACTIVITY)
     if isinstance(activity_id, str) and activity_id:
-        known = session.scalar(select(Activity.id).where(Activity.id == activity_id))
+        known = session.connection().execute(_statements(session).activity_exists, {"wanted_activity": activity_id}).scalar()
         if known is not None:
             return ACTIVITY, known
         log.warning("a placement names activity %r, which is not in the catalogue", activity_id)
     return PROGRESS, None
-
-
-def _upsert_resource_link(
-    session: Session, context_id: int, link_claim: dict, claims: dict[str, Any], now: datetime
-) -> tuple[int, str]:
-    table = ResourceLink.__table__
-    kind, activity_id = placement_of(session, claims.get(c.CUSTOM))
-    ags = claims.get(c.AGS_ENDPOINT) if isinstance(claims.get(c.AGS_ENDPOINT), dict) else {}
-    statement = _insert(session, table).values(
-        context_id=context_id,
-        lti_resource_link_id=link_claim["id"],
-        title=_text(link_claim.get("title")),
-        kind=kind,
-        activity_id=activity_id,
-        lineitem_url=_text(ags.get("lineitem"), URL),
-        created_at=now,
-    )
-    changes = {
-        "title": _keep_unless_sent(statement, table, "title"),
-        "lineitem_url": _keep_unless_sent(statement, table, "lineitem_url"),
-        "kind": statement.excluded.kind,
-        "activity_id": statement.excluded.activity_id,
-    }
-    statement = statement.on_conflict_do_update(index_elements=["context_id", "lti_resource_link_id"], set_=changes)
-    return session.execute(statement.returning(table.c.id)).scalar_one(), kind
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,6 @@ def test_launch_pages_keep_the_launch_id_out_of_referers_and_caches(driver):
 
 def test_links_and_forms_carry_the_launch(driver, app):
     launch_id = launch_id_of(driver.launch("instructor1"))
-    page = driver.client.get(f"/instructor/overview?launch={launch_id}").get_data(as_text=True)
-    assert f"/learner/progress?launch={launch_id}" in page
     with app.test_request_context(f"/instructor/overview?launch={launch_id}"):
         assert launch_url_for("instructor.roster", page=2) == f"/instructor/roster?page=2&launch={launch_id}"
         field = render_template_string("{{ launch_field() }}")
