@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
+from tests.support import require_module
 from lti_tool.badges.images import (
     OB2_KEYWORD,
     OB3_KEYWORD,
@@ -53,7 +54,7 @@ def test_baking_puts_the_assertion_url_in_an_openbadges_itxt_chunk():
 
 
 def test_an_independent_reader_finds_the_baked_assertion():
-    bakery = pytest.importorskip("openbadges_bakery")
+    bakery = require_module("openbadges_bakery")
     assertion_url = "https://tool.example.org/badges/ob2/assertions/xyz"
     assert bakery.unbake(io.BytesIO(baked_ob2(badge_png(FACE), assertion_url))) == assertion_url
 

@@ -14,11 +14,12 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from tests.support import require_module
 from lti_tool.badges.contexts import LOCAL_CONTEXT_FILES, OB_V2_CONTEXT, context_text
 from lti_tool.services import credentials as service
 
-openbadges_verifier = pytest.importorskip("openbadges.verifier.verifier")
-openbadges_utils = pytest.importorskip("openbadges.verifier.utils")
+openbadges_verifier = require_module("openbadges.verifier.verifier")
+openbadges_utils = require_module("openbadges.verifier.utils")
 
 
 class _LocalContexts(requests.adapters.BaseAdapter):
