@@ -59,6 +59,23 @@ def find_municipality(session: Session, municipality_id: int | str | None) -> Mu
     return session.get(Municipality, number) if number is not None else None
 
 
+def add_municipality(session: Session, name: str, *, ccm_member: bool, actor: str,
+                     origin: str | None = None) -> Municipality:
+    """Add a municipality officials can choose (names are unique, compared without case)."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise OfficialError("a municipality needs a name")
+    existing = session.scalars(select(Municipality).where(func.lower(Municipality.name) == name.lower())).first()
+    if existing is not None:
+        raise OfficialError(f"{existing.name} is already recorded")
+    municipality = Municipality(name=name[:255], ccm_member=ccm_member)
+    session.add(municipality)
+    session.flush()
+    record_audit(session, actor=actor, action="municipality.added", subject_type="municipality",
+                 subject_id=municipality.id, origin=origin, details={"name": name, "ccm_member": ccm_member})
+    return municipality
+
+
 def choose_municipality(session: Session, official: Official, municipality: Municipality, *, actor: str,
                         origin: str | None = None) -> Official:
     """Let an official say which municipality they serve, once (the LMS did not send it); later changes go

@@ -159,8 +159,12 @@ def _enroll_choices(official: Official, book: engine.RuleBook, as_of: dt.date) -
             else:
                 choice["edition"] = edition
                 choice["needs_membership"] = edition.membership_required
-                choice["problems"] = _eligibility_only(
+                problems = _eligibility_only(
                     edition, enrollments.eligibility_problems(db.session, official, edition, as_of), as_of)
+                town = official.municipality
+                if edition.member_municipality_only and town is not None and not town.ccm_member:
+                    problems.append(f"{town.name}, your municipality, is not a CCM member municipality")
+                choice["problems"] = problems
         else:
             choice["edition"] = book.editions.get(enrolled.edition_id)
         choices.append(choice)

@@ -75,4 +75,5 @@ def text_of(response) -> str:
     """The page's text with tags removed and spaces collapsed, for reading figures as a person would."""
     body = response.get_data(as_text=True)
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    return re.sub(r" ([:;,.)])", r"\1", text)
