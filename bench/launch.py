@@ -107,7 +107,7 @@ def prepare_tool(config: dict, emulator: PlatformEmulator) -> None:
 
 
 @contextmanager
-def tool_server(config: dict, port: int, workers: int) -> Iterator[subprocess.Popen]:
+def tool_server(config: dict, port: int, workers: int, threads: int) -> Iterator[subprocess.Popen]:
     """`lti-tool serve` in a child process, until the block ends."""
     env = dict(os.environ)
     env.update(
@@ -117,7 +117,8 @@ def tool_server(config: dict, port: int, workers: int) -> Iterator[subprocess.Po
         SECRET_KEY=config["SECRET_KEY"],
         TOOL_BASE_URL=config["TOOL_BASE_URL"],
     )
-    command = [str(PROJECT_ROOT / ".venv" / "bin" / "lti-tool"), "serve", "--port", str(port), "--workers", str(workers)]
+    command = [str(PROJECT_ROOT / ".venv" / "bin" / "lti-tool"), "serve", "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -257,6 +258,34 @@ def run_clients(clients: int, seconds: float, tool_port: int, emulator: Platform
     return tally, seconds
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, name, CPU seconds used) of every process."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        found.append((int(entry.name), int(fields[1]), name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS))
+    return found
+
+
+def cpu_seconds(server_pid: int, with_postgres: bool) -> dict[str, float]:
+    """CPU used so far by the tool's workers, this bench (emulator and browsers), and PostgreSQL."""
+    processes = _processes()
+    tool = sum(cpu for pid, parent, _, cpu in processes if pid == server_pid or parent == server_pid)
+    postgres = sum(cpu for _, _, name, cpu in processes if name == "postgres") if with_postgres else float("nan")
+    own = os.times()
+    return {"tool": tool, "bench": own.user + own.system, "postgres": postgres}
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -264,7 +293,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def bench_database(kind: str, clients_list: list[int], seconds: float, workers: int, mint_locally: bool) -> None:
+def bench_database(
+    kind: str, clients_list: list[int], seconds: float, workers: int, threads: int, mint_locally: bool
+) -> None:
     with tempfile.TemporaryDirectory(prefix="cc-bench-") as workdir, PlatformEmulator() as emulator:
         work = Path(workdir)
         for number in range(LEARNERS):
@@ -288,13 +319,18 @@ def bench_database(kind: str, clients_list: list[int], seconds: float, workers: 
                 target_link_uri=base + "/lti/launch",
                 deep_link_url=base + "/lti/launch",
             )
-            with tool_server(config, port, workers):
+            with tool_server(config, port, workers, threads) as server:
                 for clients in clients_list:
+                    before = cpu_seconds(server.pid, kind == "postgresql")
                     tally, window = run_clients(clients, seconds, port, emulator, mint_locally)
+                    after = cpu_seconds(server.pid, kind == "postgresql")
                     done = len(tally.latencies)
+                    # CPU includes the warm-up flows; a close enough share per flow for seeing what limits the rate.
+                    per_flow = {name: (after[name] - before[name]) * 1000 / max(done, 1) for name in after}
                     print(
                         f"{kind:<10} {clients:>7} {done / window:>9.1f} {len(tally.errors):>6} "
-                        f"{percentile(tally.latencies, 0.5) * 1000:>8.1f} {percentile(tally.latencies, 0.99) * 1000:>8.1f}",
+                        f"{percentile(tally.latencies, 0.5) * 1000:>8.1f} {percentile(tally.latencies, 0.99) * 1000:>8.1f}"
+                        f"   {per_flow['tool']:>5.2f} {per_flow['bench']:>5.2f} {per_flow['postgres']:>5.2f}",
                         flush=True,
                     )
                     for message in sorted(set(tally.errors))[:5]:
@@ -307,16 +343,19 @@ def main() -> None:
     parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per level")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (lti-tool serve's default)")
     parser.add_argument("--mint-locally", action="store_true", help="sign id_tokens in the bench instead of auth.php")
     args = parser.parse_args()
     clients_list = [int(value) for value in args.clients.split(",") if value.strip()]
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     via = "bench-minted id_tokens" if args.mint_locally else "emulator auth.php"
-    print(f"full login → auth → launch flows, {args.workers} gunicorn workers, {os.cpu_count()} CPUs, {via}, "
+    print(f"full login → auth → launch flows, {args.workers} gunicorn workers x {args.threads} threads, "
+          f"{os.cpu_count()} CPUs, {via}, "
           f"{args.seconds:g} s per level")
-    print(f"{'database':<10} {'clients':>7} {'flows/s':>9} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'':<52}CPU ms per flow")
+    print(f"{'database':<10} {'clients':>7} {'flows/s':>9} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8}   {'tool':>5} {'bench':>5} {'pg':>5}")
     for kind in kinds:
-        bench_database(kind, clients_list, args.seconds, args.workers, args.mint_locally)
+        bench_database(kind, clients_list, args.seconds, args.workers, args.threads, args.mint_locally)
 
 
 if __name__ == "__main__":

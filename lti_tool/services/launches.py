@@ -33,12 +33,13 @@ class AmbiguousPlatform(LookupError):
     """Several registrations share the issuer and the login did not say which client it is for."""
 
 
-def find_login_platform(session: Session, issuer: str, client_id: str | None) -> Platform | None:
-    """The registration a login initiation is for: by issuer and client id, or by issuer alone if unique."""
-    query = select(Platform).where(Platform.issuer == issuer)
+def find_login_platform(session: Session, issuer: str, client_id: str | None) -> Row | None:
+    """The registration (id, client_id, auth_login_url) a login initiation is for: by issuer and client id,
+    or by issuer alone when it has a single registration."""
+    statements, connection = _statements(session), session.connection()
     if client_id:
-        return session.scalars(query.where(Platform.client_id == client_id)).first()
-    candidates = list(session.scalars(query.limit(2)))
+        return connection.execute(statements.find_platform, {"wanted_issuer": issuer, "wanted_client": client_id}).first()
+    candidates = connection.execute(statements.find_platforms_of_issuer, {"wanted_issuer": issuer}).fetchall()
     if len(candidates) > 1:
         raise AmbiguousPlatform(issuer)
     return candidates[0] if candidates else None
@@ -50,6 +51,11 @@ class _Statements:
     def __init__(self, dialect: str) -> None:
         insert = (postgresql if dialect == "postgresql" else sqlite).insert
         states, platforms = LaunchState.__table__, Platform.__table__
+        login_columns = select(platforms.c.id, platforms.c.client_id, platforms.c.auth_login_url)
+        self.find_platforms_of_issuer = login_columns.where(platforms.c.issuer == bindparam("wanted_issuer")).limit(2)
+        self.find_platform = login_columns.where(
+            platforms.c.issuer == bindparam("wanted_issuer"), platforms.c.client_id == bindparam("wanted_client")
+        )
         self.insert_state = states.insert()
         self.load_state = (
             select(
