@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 import pytest
+from flask import g
 
 from lti_tool import keys
 from lti_tool.engine import load_rulebook
@@ -53,11 +55,19 @@ class Pages:
         self.session.commit()
         return launch
 
+    def _fresh_request(self) -> None:
+        # The test's app context (and so `g` and the database session) outlives each request: forget the
+        # previous request's launch and loaded rows, as a new request in a server would.
+        g.pop("_lti_launch", None)
+        self.session.expire_all()
+
     def get(self, launch, path: str, **params):
+        self._fresh_request()
         return self.client.get(path, query_string={"launch": launch.id, **params})
 
     def post(self, launch, path: str, data: dict | None = None, *, token: bool = True):
         """POST a form as the page would send it (launch and CSRF token included unless `token` is False)."""
+        self._fresh_request()
         fields = {"launch": launch.id, **(data or {})}
         if token:
             from lti_tool.web.security import csrf_token
@@ -75,5 +85,5 @@ def text_of(response) -> str:
     """The page's text with tags removed and spaces collapsed, for reading figures as a person would."""
     body = response.get_data(as_text=True)
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
-    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
     return re.sub(r" ([:;,.)])", r"\1", text)
