@@ -14,8 +14,8 @@ from typing import IO, Mapping
 
 import click
 from flask import Flask
+from sqlalchemy.orm import Session
 
-from ..db import db
 from ..outbox import Worker, WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,8 @@ def schedule_grade_syncs(app: Flask) -> int:
     interval = float(app.config.get("GRADE_SYNC_INTERVAL_SECONDS", DEFAULT_GRADE_SYNC_INTERVAL_SECONDS))
     if interval <= 0:
         return 0
-    with app.app_context():
-        try:
-            with db.transaction() as session:
-                return len(enqueue_due_grade_syncs(session, every=timedelta(seconds=interval)))
-        finally:
-            db.remove()
+    with Session(app.extensions["database"].engine, expire_on_commit=False) as session, session.begin():
+        return len(enqueue_due_grade_syncs(session, every=timedelta(seconds=interval)))
 
 
 def run_worker_loop(app: Flask, stop: threading.Event, interval: float) -> None:

@@ -20,8 +20,9 @@ from .tokens import PlatformCredentials, Token, TokenCache, TokenSource
 
 # A paged listing longer than this is a platform bug (a "next" link that never ends), not data.
 MAX_PAGES = 1000
-# Moodle writes Link headers with HTML-escaped URLs and typographic quotes: rel=“next”.
-LINK_ENTRY = re.compile(r"<([^>]*)>\s*;\s*rel\s*=\s*[\"'\u201c\u201d]?([^\"'\u201c\u201d;,]+)")
+# Moodle writes Link headers with HTML-escaped URLs and typographic quotes (rel=“next”, sent as UTF-8 bytes
+# that arrive decoded as Latin-1): the relation is read as the first word after "rel=", whatever quotes it.
+LINK_ENTRY = re.compile(r"<([^>]*)>\s*;\s*rel\s*=\s*[^A-Za-z<]*([A-Za-z][A-Za-z .-]*)")
 
 
 @dataclass(frozen=True)
@@ -110,14 +111,25 @@ class ServiceClient:
 def failure(what: str, answer: HttpAnswer) -> LmsError:
     """The error for a non-success answer: 5xx, 408 and 429 are worth retrying, other 4xx are not."""
     detail = f"{what}: the platform answered {answer.status} {answer.reason}".rstrip()
-    excerpt = answer.excerpt()
-    if excerpt and excerpt not in ("[]", "{}") and excerpt not in answer.reason:
-        detail += f": {excerpt}"
+    if not _says_only_the_reason(answer):
+        detail += f": {answer.excerpt()}"
     if answer.status >= 500 or answer.status in (408, 429):
         return TransientLmsError(detail, status=answer.status, retry_after=_retry_after(answer))
     if answer.status == 400 and "Incorrect score received" in answer.reason:
         detail += " (Moodle says this when the user is not enrolled as a learner in the course)"
     return PermanentLmsError(detail, status=answer.status)
+
+
+def _says_only_the_reason(answer: HttpAnswer) -> bool:
+    """Whether the body adds nothing to the status line (empty, or Moodle's JSON error document)."""
+    excerpt = answer.excerpt()
+    if excerpt in ("", "[]", "{}") or excerpt in answer.reason:
+        return True
+    try:
+        document = json.loads(answer.body)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and str(document.get("reason", "")) in answer.reason
 
 
 def _unauthorised(call: ServiceCall, answer: HttpAnswer, token: Token) -> LmsError:
@@ -139,6 +151,10 @@ def next_link(header: str | None) -> str | None:
     """The rel="next" URL of a Link header, also in Moodle's spelling (&amp; in URLs, “typographic” quotes)."""
     if not header:
         return None
+    try:
+        header = header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
     for url, rel in LINK_ENTRY.findall(header):
         if "next" in rel.strip().lower().split():
             return unescape(url.strip())

@@ -141,8 +141,10 @@ def job_outcome(job: OutboxJob) -> dict[str, Any] | None:
 
 
 def find_job(session: Session, dedupe_key: str) -> OutboxJob | None:
-    """The job that carries `dedupe_key`, whatever its state."""
-    return session.scalars(select(OutboxJob).where(OutboxJob.dedupe_key == dedupe_key)).first()
+    """The job that carries `dedupe_key`, whatever its state, as the database has it now."""
+    return session.scalars(
+        select(OutboxJob).where(OutboxJob.dedupe_key == dedupe_key).execution_options(populate_existing=True)
+    ).first()
 
 
 def dead_jobs(session: Session, *, platform_id: int | None = None, limit: int = 200) -> list[OutboxJob]:

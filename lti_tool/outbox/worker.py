@@ -19,11 +19,12 @@ import threading
 import time
 import traceback
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from flask import Flask
+from flask import Flask, has_app_context
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -164,7 +165,9 @@ class Worker:
     def run_once(self, *, max_jobs: int | None = None) -> WorkerReport:
         """Run due jobs until none is due (or `max_jobs` ran)."""
         report = WorkerReport()
-        with self.app.app_context():
+        # Handlers may use the app's context; the caller's, if it has one, is left alone (popping a context
+        # of our own would end the caller's database session).
+        with nullcontext() if has_app_context() else self.app.app_context():
             while max_jobs is None or report.processed < max_jobs:
                 claimed = self.claim()
                 if claimed is None:

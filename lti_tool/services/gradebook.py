@@ -267,14 +267,13 @@ def certification_tag(edition_id: str) -> str:
     return f"certification:{edition_id}"
 
 
-def _standing(session: Session, certification: Certification) -> str:
-    latest = session.scalars(
+def _latest_status_change(session: Session, certification: Certification) -> CertificationStatusChange | None:
+    return session.scalars(
         select(CertificationStatusChange)
         .where(CertificationStatusChange.certification_id == certification.id)
         .order_by(CertificationStatusChange.id.desc())
         .limit(1)
     ).first()
-    return latest.status if latest is not None else "active"
 
 
 def _latest_cycle(session: Session, certification: Certification) -> ContinuingEducationCycle | None:
@@ -292,12 +291,15 @@ def certification_score(
 ) -> Score:
     """The score that shows a certification's standing: full marks while it stands, cleared once it lapsed or
     was revoked; the comment says why and holds the credential's verification URL when there is one."""
-    standing = _standing(session, certification)
+    change = _latest_status_change(session, certification)
     cycle = _latest_cycle(session, certification)
-    if standing in ("lapsed", "revoked") or (cycle is not None and cycle.outcome == "lapsed"):
-        word = "revoked" if standing == "revoked" else "lapsed"
-        when = f" at the end of {cycle.ends_on.isoformat()}" if cycle is not None and word == "lapsed" else ""
-        return _cleared(official.sub, f"{label}: the certification {word}{when}", now)
+    if change is not None and change.status in ("lapsed", "revoked"):
+        return _cleared(official.sub, f"{label}: the certification {change.status} on "
+                                      f"{change.effective_on.isoformat()} ({change.reason})", now)
+    reinstated_since = change is not None and cycle is not None and change.effective_on > cycle.ends_on
+    if cycle is not None and cycle.outcome == "lapsed" and not reinstated_since:
+        return _cleared(official.sub, f"{label}: the certification lapsed: continuing education was not met "
+                                      f"for {cycle.starts_on.isoformat()} to {cycle.ends_on.isoformat()}", now)
     comment = f"{label}: certified on {certification.certified_on.isoformat()}"
     if cycle is not None and cycle.outcome == "met":
         comment += (f"; continuing education met for {cycle.starts_on.isoformat()} to "
@@ -554,9 +556,10 @@ def _map_line_items(session: Session, context_id: int, remote_items) -> list[int
 
 
 def _stamp(result: Result) -> str:
-    if result.timestamp is not None:
-        return result.timestamp.replace(microsecond=0).isoformat()
-    return f"score={result.score}/{result.maximum}"
+    """What identifies one grade event: when it was given (to the second) and what it was. An administrator's
+    reversal of a grade's completion therefore holds until the grade itself changes."""
+    when = result.timestamp.replace(microsecond=0).isoformat() if result.timestamp is not None else "undated"
+    return f"{when}:{result.score}/{result.maximum}"
 
 
 def _is_own_score(session: Session, platform_id: int, line_item: LineItem, result: Result) -> bool:
