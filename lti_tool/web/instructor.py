@@ -489,12 +489,12 @@ def submission():
             entry = roster.roster_entry(db.session, link, official)
         actors = roster.actor_names(db.session, launch.platform_id,
                                     [row.recorded_by for history in histories for row in history.entries])
-    context = _page_context(launch, link, activity) if activity is not None else {"launch": launch, "link": link}
+    context = _page_context(launch, link, activity) if activity is not None else {
+        "launch": launch, "link": link, "activity": None}
     activities = roster.activities_by_id(db.session, {history.record.activity_id for history in histories})
     titles = {activity_id: row.title for activity_id, row in activities.items()}
     units = {activity_id: "points" if row.hours is None and row.points is not None else "hours"
              for activity_id, row in activities.items()}
     db.session.commit()
-    return render_template("instructor/submission.html", official=official, sub=sub, activity=activity,
-                           histories=histories, entry=entry, actors=actors, notice=_notice(launch), titles=titles,
+    return render_template("instructor/submission.html", official=official, sub=sub, histories=histories, entry=entry, actors=actors, notice=_notice(launch), titles=titles,
                            units=units, **context)

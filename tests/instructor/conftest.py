@@ -3,10 +3,12 @@ instructor and learner launches, and helpers to open pages and send forms the wa
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 import pytest
+from flask import g
 from sqlalchemy import select
 
 from lti_tool.models import Completion, Context, Official, Platform, ResourceLink
@@ -82,14 +84,26 @@ def undo(client, launch, official_id: int, reason: str = "Marked by mistake"):
 def text_of(response) -> str:
     """The page's text without tags and with collapsed white space, for assertions about what people read."""
     body = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(body.replace("&#39;", "'").replace("&amp;", "&").split())
+    return " ".join(html.unescape(body).split())
 
 
 def completions_of(session, official_id: int) -> list[Completion]:
-    session.expire_all()
-    rows = list(session.scalars(select(Completion).where(Completion.official_id == official_id).order_by(Completion.id)))
+    """An official's entries as they are now; the read transaction ends at once (on SQLite it would block the
+    requests of other threads)."""
+    query = select(Completion).where(Completion.official_id == official_id).order_by(Completion.id)
+    rows = list(session.scalars(query.execution_options(populate_existing=True)))
     session.commit()
     return rows
+
+
+@pytest.fixture(autouse=True)
+def _each_request_finds_its_own_launch(app):
+    """The test client reuses the test's app context, and with it `g`: forget the previous request's launch
+    before anything else runs, as a new request in a server would."""
+    def forget_launch() -> None:
+        g.pop("_lti_launch", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_launch)
 
 
 @pytest.fixture
@@ -121,7 +135,7 @@ def moodle_course(moodle, session) -> Course:
 
 
 def official_by_sub(session, platform_id: int, sub: str) -> Official:
-    session.expire_all()
-    official = session.scalars(select(Official).where(Official.platform_id == platform_id, Official.sub == sub)).one()
+    query = select(Official).where(Official.platform_id == platform_id, Official.sub == sub)
+    official = session.scalars(query.execution_options(populate_existing=True)).one()
     session.commit()
     return official

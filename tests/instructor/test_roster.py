@@ -178,7 +178,6 @@ def test_a_mark_refreshes_the_officials_certifications(course, client, session):
     session.commit()
     launch = instructor_launch(session, course)
     mark(client, launch, lena.id, hours="18")
-    session.expire_all()
     assert session.scalars(select(AuditEntry.action).where(AuditEntry.action == "certification.recorded")).all()
     session.commit()
 
