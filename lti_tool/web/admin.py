@@ -287,6 +287,23 @@ def add_completion(official_id: int):
     return _record_change(official, "completion", change)
 
 
+@bp.get("/officials/<int:official_id>/completions/<int:completion_id>")
+@role_required("admin")
+def completion_form(official_id: int, completion_id: int):
+    """The forms that approve, amend or reverse one of the official's completions."""
+    official = _official_or_404(official_id)
+    try:
+        root = officials.completion_of(db.session, official, completion_id)
+    except officials.OfficialError:
+        abort(404)
+    effective = effective_completions(db.session, official.id)
+    item = next((entry for entry in effective if entry.id == root.id), None)
+    if item is None:
+        abort(404)
+    row = reports.transcript_rows(db.session, official.id, current_rulebook(), [item])[0]
+    return render_template("admin/completion.html", official=official, item=item, row=row, errors=[])
+
+
 @bp.post("/officials/<int:official_id>/completions/<int:completion_id>/<action>")
 @role_required("admin")
 def correct_completion(official_id: int, completion_id: int, action: str):

@@ -236,3 +236,19 @@ def test_municipality_is_added(pages, session, admin):
     assert pages.post(admin, "/admin/municipalities", {"name": "Bristol", "ccm_member": "yes"}).status_code == 303
     assert "Bristol" in text_of(pages.get(admin, "/admin/cares"))
     assert pages.post(admin, "/admin/municipalities", {"name": "bristol"}).status_code == 422
+
+
+def test_correction_page_offers_approval_only_for_self_reported_entries(pages, session, admin, dana, today):
+    own = gen_completion(session, dana, session.get(Activity, "mera"), today - dt.timedelta(days=2),
+                         source="self_report")
+    marked = session.query(Completion).filter_by(official_id=dana.id, activity_id="records-management").one()
+    session.commit()
+    record = text_of(pages.get(admin, f"/admin/officials/{dana.id}"))
+    assert "Approve or correct MERA" in record and "Awaiting approval" in record
+    own_page = text_of(pages.get(admin, f"/admin/officials/{dana.id}/completions/{own.id}"))
+    assert "Approve this completion" in own_page and "Reverse this completion" in own_page
+    assert "Approve this completion" not in text_of(pages.get(admin, f"/admin/officials/{dana.id}/completions/{marked.id}"))
+    assert pages.post(admin, f"/admin/officials/{dana.id}/completions/{own.id}/approve",
+                      {"reason": "certificate of attendance checked"}).status_code == 303
+    assert "9 of 18 hours" in text_of(pages.get(admin, f"/admin/officials/{dana.id}"))
+    assert pages.get(admin, f"/admin/officials/{dana.id}/completions/999999").status_code == 404
