@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgresql setup bench clean
+.PHONY: run test setup bench browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,21 @@ run: setup
 	@echo
 	$(BIN)/lti-tool serve --host $(HOST) --port $(PORT)
 
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here) and
+# check pages with axe-core from the npm registry.
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
+browser-deps: $(AXE)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ echo "installing Debian's chromium for the browser tests"; \
+		  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+		  { echo "could not install chromium: run 'apt-get install chromium' as root"; exit 1; }; }
+
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@4
+
 # The whole suite on SQLite, then every database test again on PostgreSQL.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 	$(BIN)/python -m pytest -q -p no:cacheprovider --db=postgresql
 
