@@ -8,6 +8,8 @@ Corrections never edit a completion: they add an amendment, a reversal or an app
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from typing import Iterator
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
@@ -183,6 +185,15 @@ def parse_credit(text: str | None) -> Decimal | None:
     return value
 
 
+@contextmanager
+def _in_words() -> Iterator[None]:
+    """Turn a refused completion operation into an OfficialError with the same words."""
+    try:
+        yield
+    except completions.CompletionError as exc:
+        raise OfficialError(str(exc)) from None
+
+
 def _after_change(session: Session, official: Official, completion, rulebook: engine.RuleBook, as_of: dt.date,
                   actor: str, origin: str | None) -> CertificationChanges:
     gradebook.enqueue_completion_score(session, completion, actor=actor, origin=origin)
@@ -197,14 +208,12 @@ def add_completion(session: Session, official: Official, activity: Activity, *, 
     reason = require_reason(reason, "recording a completion")
     if completed_on > as_of:
         raise OfficialError(f"{long_date(completed_on)} is in the future: record completions once they happen")
-    try:
+    with _in_words():
         row, _ = completions.record_completion(
             session, official=official, activity=activity, completed_on=completed_on, source="admin",
             source_key=f"admin:{official.id}:{activity.id}:{completed_on.isoformat()}:{reason[:40]}",
             recorded_by=actor, hours=hours, evidence=evidence or None, reason=reason, recorded_from=origin,
         )
-    except completions.CompletionError as exc:
-        raise OfficialError(str(exc)) from None
     _after_change(session, official, row, rulebook, as_of, actor, origin)
     return row
 
@@ -215,11 +224,9 @@ def amend_completion(session: Session, official: Official, completion: Completio
                      origin: str | None = None) -> Completion:
     """Correct a completion's date, hours or areas with an amendment entry, with the reason."""
     reason = require_reason(reason, "correcting a completion")
-    try:
+    with _in_words():
         row = completions.amend_completion(session, completion, recorded_by=actor, reason=reason,
                                            recorded_from=origin, completed_on=completed_on, hours=hours, areas=areas)
-    except completions.CompletionError as exc:
-        raise OfficialError(str(exc)) from None
     _after_change(session, official, row, rulebook, as_of, actor, origin)
     return row
 
@@ -228,11 +235,9 @@ def reverse_completion(session: Session, official: Official, completion: Complet
                        rulebook: engine.RuleBook, as_of: dt.date, origin: str | None = None) -> Completion:
     """Withdraw a completion with a reversal entry, with the reason; certifications and grades follow."""
     reason = require_reason(reason, "reversing a completion")
-    try:
+    with _in_words():
         row, _ = completions.reverse_completion(session, completion, recorded_by=actor, reason=reason,
                                                 source="admin", recorded_from=origin)
-    except completions.CompletionError as exc:
-        raise OfficialError(str(exc)) from None
     _after_change(session, official, row, rulebook, as_of, actor, origin)
     return row
 
@@ -241,9 +246,7 @@ def approve_completion(session: Session, official: Official, completion: Complet
                        rulebook: engine.RuleBook, as_of: dt.date, origin: str | None = None) -> Completion:
     """Accept a self-reported completion so that it counts, with the reason (e.g. the evidence checked)."""
     reason = require_reason(reason, "approving a self-reported completion")
-    try:
+    with _in_words():
         row = completions.approve_completion(session, completion, recorded_by=actor, reason=reason)
-    except completions.CompletionError as exc:
-        raise OfficialError(str(exc)) from None
     _after_change(session, official, row, rulebook, as_of, actor, origin)
     return row

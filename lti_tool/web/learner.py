@@ -7,7 +7,9 @@ Every page works on the launch's own official only; forms carry the launch and i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Blueprint, Response, redirect, render_template, request
 
@@ -39,6 +41,17 @@ def _setup(state) -> None:
 def _official() -> Official | None:
     launch = current_launch()
     return launch.official if launch else None
+
+
+def official_page(view: Callable[[Official], object]) -> Callable[[], object]:
+    """Give the view the launch's official; a launch that names nobody gets an explanation instead."""
+
+    @functools.wraps(view)
+    def wrapper():
+        official = _official()
+        return view(official) if official is not None else _no_official()
+
+    return wrapper
 
 
 def _no_official():
@@ -127,11 +140,9 @@ def _programme_view(index: int, progress: ProgrammeProgress, as_of: dt.date) -> 
 
 @bp.get("/progress")
 @role_required("learner")
-def progress():
+@official_page
+def progress(official: Official):
     """My certification progress: each programme's bars, deadline, what counted and why, what next."""
-    official = _official()
-    if official is None:
-        return _no_official()
     as_of = today()
     book = current_rulebook()
     programmes = [_programme_view(index, item, as_of)
@@ -192,21 +203,17 @@ def _enroll_page(official: Official, *, errors: list[str] | None = None, status:
 
 @bp.get("/enroll")
 @role_required("learner")
-def enroll_form():
+@official_page
+def enroll_form(official: Official):
     """The programmes an official can enroll in, with the eligibility checks explained."""
-    official = _official()
-    if official is None:
-        return _no_official()
     return _enroll_page(official)
 
 
 @bp.post("/enroll")
 @role_required("learner")
-def enroll():
+@official_page
+def enroll(official: Official):
     """Enroll in a programme; refused enrollments come back with the reasons."""
-    official = _official()
-    if official is None:
-        return _no_official()
     program = request.form.get("program", "")
     membership_since = None
     if request.form.get("membership_since"):
@@ -230,11 +237,9 @@ def enroll():
 
 @bp.post("/municipality")
 @role_required("learner")
-def choose_municipality():
+@official_page
+def choose_municipality(official: Official):
     """Record the municipality the official serves, the first time (the LMS did not send it)."""
-    official = _official()
-    if official is None:
-        return _no_official()
     municipality = officials.find_municipality(db.session, request.form.get("municipality_id"))
     back = request.form.get("back") if request.form.get("back") in ("learner.progress", "learner.enroll_form") \
         else "learner.enroll_form"
@@ -251,22 +256,18 @@ def choose_municipality():
 
 @bp.get("/transcript")
 @role_required("learner")
-def transcript():
+@official_page
+def transcript(official: Official):
     """Every completion on the official's record, printable."""
-    official = _official()
-    if official is None:
-        return _no_official()
     rows = reports.transcript_rows(db.session, official.id, current_rulebook())
     return render_template("learner/transcript.html", official=official, rows=rows, today=today())
 
 
 @bp.get("/transcript.csv")
 @role_required("learner")
-def transcript_csv():
+@official_page
+def transcript_csv(official: Official):
     """The transcript as a CSV download."""
-    official = _official()
-    if official is None:
-        return _no_official()
     rows = reports.transcript_rows(db.session, official.id, current_rulebook(),
                                    effective_completions(db.session, official.id))
     return Response(reports.transcript_csv(rows), mimetype="text/csv",

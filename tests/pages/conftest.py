@@ -9,17 +9,11 @@ import re
 import pytest
 from flask import g
 
-from lti_tool import keys
-from lti_tool.engine import load_rulebook
 from lti_tool.services.catalogue import sync_catalogue
 from tests.factories import ADMIN_ROLE, INSTRUCTOR_ROLE, LEARNER_ROLE, gen_launch
+from tests.services.conftest import rulebook, signing_key  # noqa: F401 (shared fixtures)
 
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
-
-
-@pytest.fixture(scope="session")
-def rulebook():
-    return load_rulebook()
 
 
 @pytest.fixture
@@ -28,13 +22,6 @@ def catalogue(session, rulebook):
     sync_catalogue(session, rulebook, actor="test")
     session.commit()
     return rulebook.catalogue
-
-
-@pytest.fixture
-def signing_key(app, session):
-    key = keys.generate_key(session, app.config["KEYS_DIR"])
-    session.commit()
-    return key
 
 
 @pytest.fixture
