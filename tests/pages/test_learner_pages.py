@@ -179,3 +179,18 @@ def test_pages_need_a_launch_and_carry_the_security_headers(pages, session, clie
     assert re.search(r"<script>(?!</script>)", html) is None
     assert html.count("<h1") == 1
     assert 'lang="en"' in html and 'href="#main"' in html
+
+
+def test_clerk_enrolls_with_membership_date_and_sees_points(pages, session, catalogue, today):
+    official = gen_official(session, municipality=gen_municipality(session))
+    session.commit()
+    launch = pages.launch(official)
+    assert 'type="date"' in pages.get(launch, "/learner/enroll").get_data(as_text=True)
+    answer = pages.post(launch, "/learner/enroll", {"program": "cmc",
+                                                    "membership_since": (today - dt.timedelta(days=400)).isoformat()})
+    assert answer.status_code == 303
+    text = text_of(pages.get(launch, "/learner/progress"))
+    assert "Certified Municipal Clerk" in text
+    assert "60 Education points" in text and "0 of 110" in text
+    bad = pages.post(launch, "/learner/enroll", {"program": "mmc", "membership_since": "soon"})
+    assert bad.status_code == 422 and "must be a date" in text_of(bad)
