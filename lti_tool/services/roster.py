@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -31,7 +31,8 @@ from .. import engine
 from ..lms import Member, ServiceClient, list_members
 from ..lti import claims as c
 from ..lti.roles import LEARNER_ROLES, RoleSet, parse_role
-from ..models import Activity, Completion, Context, Launch, Official, Platform, ResourceLink
+from ..models import Activity, Completion, Context, Launch, Official, Platform, ResourceLink, utcnow
+from . import officials
 from .audit import record_audit
 from .certification import refresh_certifications
 from .completions import CompletionError, EffectiveCompletion, build_effective, record_completion, reverse_completion
@@ -39,10 +40,11 @@ from .gradebook import enqueue_completion_score
 from .progress import official_progress
 
 MARK_SOURCE = "instructor"
-MAX_CREDIT = Decimal(1000)
 NRPS_ACTOR = "lms-roster"
 # Members asked for per page; the platform's Link rel="next" leads to the rest.
 MEMBERS_PAGE_SIZE = 200
+# Officials created per INSERT statement (well under SQLite's limit of bound values).
+INSERT_BATCH = 500
 
 MARKED, NOT_MARKED, REVERSED = "marked", "not_marked", "reversed"
 
@@ -93,10 +95,12 @@ def remember_members(session: Session, platform_id: int, members: Iterable[Membe
     if not members:
         return {}
     table = Official.__table__
-    for user_id in members:
+    user_ids = list(members)
+    for start in range(0, len(user_ids), INSERT_BATCH):
         session.execute(
             _insert(session, table)
-            .values(platform_id=platform_id, sub=user_id, is_tool_admin=False)
+            .values([{"platform_id": platform_id, "sub": user_id, "is_tool_admin": False, "created_at": utcnow()}
+                     for user_id in user_ids[start:start + INSERT_BATCH]])
             .on_conflict_do_nothing(index_elements=["platform_id", "sub"])
         )
     officials = {
@@ -230,15 +234,10 @@ def _activity_id(link: ResourceLink) -> str:
 
 def parse_credit(text: str | None) -> Decimal | None:
     """Hours (or points) typed in a form or a file; None when empty; RosterError when not a number 0..1000."""
-    if text is None or not str(text).strip():
-        return None
     try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise RosterError(f"{text!r} is not a number of hours") from None
-    if not value.is_finite() or value < 0 or value > MAX_CREDIT:
-        raise RosterError(f"{text!r} is not a number of hours between 0 and {MAX_CREDIT}")
-    return value
+        return officials.parse_credit(text)
+    except officials.OfficialError as exc:
+        raise RosterError(str(exc)) from None
 
 
 def default_credit(activity: Activity) -> Decimal | None:
@@ -469,12 +468,8 @@ def actor_names(session: Session, platform_id: int, actors: Iterable[str]) -> di
 
 # ------------------------------------------------------------------------------------------- course overview
 
-STATUS_WORDS = {
-    engine.IN_PROGRESS: "In progress",
-    engine.COMPLETE: "Complete",
-    engine.EXPIRED: "Expired",
-    engine.NOT_ELIGIBLE: "Not eligible",
-}
+# The order of the "status" sort: certified first, then by how far the official got.
+STATUS_ORDER = ("certified", engine.COMPLETE, engine.IN_PROGRESS, engine.EXPIRED, engine.NOT_ELIGIBLE)
 
 
 @dataclass(frozen=True)
@@ -493,11 +488,9 @@ class ProgressRow:
     certified_on: dt.date | None
 
     @property
-    def status_words(self) -> str:
-        if self.status is None:
-            return "Not enrolled"
-        words = STATUS_WORDS.get(self.status, self.status)
-        return f"Certified on {self.certified_on.isoformat()}" if self.certified_on else words
+    def standing(self) -> str | None:
+        """"certified" once the programme was certified, else the engine's status (None: not enrolled)."""
+        return "certified" if self.certified_on is not None else self.status
 
 
 def course_progress(session: Session, officials: Iterable[Official], rulebook: engine.RuleBook,
@@ -538,7 +531,7 @@ def sort_progress(rows: Iterable[ProgressRow], key: str, descending: bool = Fals
             "name": row.official.display_name.casefold(),
             "email": (row.official.email or "").casefold() or None,
             "programme": row.programme,
-            "status": row.status_words if row.status else None,
+            "status": STATUS_ORDER.index(row.standing) if row.standing in STATUS_ORDER else None,
             "earned": row.earned,
             "deadline": row.deadline,
         }[key]

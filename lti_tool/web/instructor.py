@@ -12,25 +12,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import io
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request
 
 from .. import engine
 from ..db import db
-from ..engine.evaluate import amount
 from ..keys import KeyProblem
 from ..lms import LmsError
 from ..models import Activity, Official, ResourceLink
 from ..services import launches, roster
 from ..services.attendance_import import AttendanceFileError, COLUMNS, decode_file, import_attendance
 from .errors import error_response
+from .formatting import credit, status_words
+from .rulebook import current_rulebook, today
 from .session import LaunchSession, current_launch, launch_url_for, protect_launch_page, role_required
 
 log = logging.getLogger(__name__)
@@ -68,9 +67,13 @@ KIND_WORDS = {"record": "Recorded", "reversal": "Reversed", "amendment": "Amende
 ACTOR_WORDS = {"lms-grade-sync": "the LMS grade sync", "lms-roster": "the LMS roster"}
 
 
-def credit(value) -> str:
-    """Hours or points for people: `3`, `1.5`."""
-    return "" if value is None else amount(float(value))
+def progress_status(row: roster.ProgressRow) -> str:
+    """A course overview row's standing in words."""
+    if row.standing is None:
+        return "Not enrolled"
+    if row.certified_on is not None:
+        return f"Certified on {row.certified_on.isoformat()}"
+    return status_words(row.status)
 
 
 def _actor_words(actor: str) -> str:
@@ -86,31 +89,22 @@ def _actor_words(actor: str) -> str:
 def _template_helpers() -> dict:
     return {
         "credit": credit,
-        "amount": amount,
+        "progress_status": progress_status,
         "source_words": lambda source: SOURCE_WORDS.get(source, source),
         "kind_words": lambda row: KIND_WORDS.get(row.kind, row.kind),
         "actor_words": _actor_words,
     }
 
 
-@functools.lru_cache(maxsize=4)
-def _load_rulebook(rules_dir: str) -> engine.RuleBook:
-    return engine.load_rulebook(Path(rules_dir))
-
-
 def _rulebook() -> engine.RuleBook:
-    """The programme rules, loaded once per process."""
+    """The programme rules (loaded once per process); a 503 page when the rule files have errors."""
     try:
-        return _load_rulebook(str(current_app.config["RULES_DIR"]))
+        return current_rulebook()
     except engine.RulesError as exc:
         log.error("the rule files have errors: %s", "; ".join(exc.errors))
         raise Refused(503, "The programme rules cannot be read",
                       "The tool's programme rule files have errors; an administrator must fix them.",
                       "rules_unavailable") from None
-
-
-def _today() -> dt.date:
-    return dt.date.today()
 
 
 def _actor(launch: LaunchSession) -> str:
@@ -171,7 +165,7 @@ def _form_official(launch: LaunchSession) -> Official:
 def _form_day(name: str = "completed_on") -> dt.date:
     text = (request.form.get(name) or "").strip()
     if not text:
-        return _today()
+        return today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -185,8 +179,14 @@ def _form_hours():
         raise Refused(400, "Check the hours", str(exc), "bad_hours") from None
 
 
-def _roster_problem(exc: roster.RosterError) -> Refused:
-    return Refused(400, "Nothing was recorded", str(exc), "roster_refused")
+def _as_instructor(operation, launch: LaunchSession, link: ResourceLink, **values):
+    """Run a roster operation as this launch's instructor, today, from the client's address; a refusal becomes
+    a 400 page with the reason."""
+    try:
+        return operation(db.session, link=link, actor=_actor(launch), rulebook=_rulebook(), as_of=today(),
+                         origin=request.remote_addr, **values)
+    except roster.RosterError as exc:
+        raise Refused(400, "Nothing was recorded", str(exc), "roster_refused") from None
 
 
 @dataclass
@@ -271,7 +271,7 @@ def _page_context(launch: LaunchSession, link: ResourceLink, activity: Activity)
         "activity": activity,
         "default_credit": "" if credit is None else format(credit.normalize(), "f"),
         "credit_unit": "points" if activity.hours is None and activity.points is not None else "hours",
-        "today": _today(),
+        "today": today(),
         "ticket": lambda official: member_ticket(launch.id, official.id),
         "default_undo_reason": DEFAULT_UNDO_REASON,
     }
@@ -312,13 +312,8 @@ def mark():
     launch = _launch()
     link, _ = _activity_placement(launch)
     official = _form_official(launch)
-    try:
-        result = roster.mark_attended(
-            db.session, link=link, official=official, completed_on=_form_day(), hours=_form_hours(),
-            actor=_actor(launch), rulebook=_rulebook(), as_of=_today(), origin=request.remote_addr,
-        )
-    except roster.RosterError as exc:
-        raise _roster_problem(exc) from None
+    result = _as_instructor(roster.mark_attended, launch, link, official=official, completed_on=_form_day(),
+                            hours=_form_hours())
     return _after_form(launch, "marked" if result.created else "already_marked", official)
 
 
@@ -332,13 +327,8 @@ def mark_all():
         _ticketed_official(launch, official_id, ticket)
         for official_id, ticket in zip(request.form.getlist("official"), request.form.getlist("ticket"))
     ]
-    try:
-        result = roster.mark_all_present(
-            db.session, link=link, officials=officials, completed_on=_form_day(), hours=_form_hours(),
-            actor=_actor(launch), rulebook=_rulebook(), as_of=_today(), origin=request.remote_addr,
-        )
-    except roster.RosterError as exc:
-        raise _roster_problem(exc) from None
+    result = _as_instructor(roster.mark_all_present, launch, link, officials=officials, completed_on=_form_day(),
+                            hours=_form_hours())
     skipped = len(result.already_marked) + len(result.credited_that_day)
     return _after_form(launch, "marked_all", count=len(result.marked), skipped=skipped)
 
@@ -350,13 +340,8 @@ def undo():
     launch = _launch()
     link, _ = _activity_placement(launch)
     official = _form_official(launch)
-    try:
-        reversals = roster.undo_mark(
-            db.session, link=link, official=official, reason=request.form.get("reason", ""),
-            actor=_actor(launch), rulebook=_rulebook(), as_of=_today(), origin=request.remote_addr,
-        )
-    except roster.RosterError as exc:
-        raise _roster_problem(exc) from None
+    reversals = _as_instructor(roster.undo_mark, launch, link, official=official,
+                               reason=request.form.get("reason", ""))
     return _after_form(launch, "undone" if reversals else "nothing_to_undo", official)
 
 
@@ -374,7 +359,7 @@ def import_file():
     try:
         report = import_attendance(
             db.session, decode_file(data), platform_id=launch.platform_id, activity=activity,
-            actor=_actor(launch), rulebook=_rulebook(), as_of=_today(), origin=request.remote_addr,
+            actor=_actor(launch), rulebook=_rulebook(), as_of=today(), origin=request.remote_addr,
             file_name=file_name,
         )
     except AttendanceFileError as exc:
@@ -399,7 +384,7 @@ SORT_LABELS = {
 
 def _overview_rows(launch: LaunchSession):
     members = _course_members(launch, also_known=True)
-    rows = roster.course_progress(db.session, members.officials, _rulebook(), _today())
+    rows = roster.course_progress(db.session, members.officials, _rulebook(), today())
     key = request.args.get("sort", "name")
     key = key if key in roster.SORT_KEYS else "name"
     descending = request.args.get("dir") == "desc"
@@ -427,10 +412,6 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else amount(value)
-
-
 @bp.get("/overview.csv")
 @role_required("instructor")
 def overview_csv():
@@ -444,7 +425,7 @@ def overview_csv():
     for row in rows:
         writer.writerow([_csv_cell(value) for value in (
             row.official.display_name, row.official.email, row.programme, row.edition_id,
-            row.status_words if row.status else "Not enrolled", _number(row.earned), _number(row.required), row.unit,
+            progress_status(row), credit(row.earned), credit(row.required), row.unit,
             row.deadline.isoformat() if row.deadline else None,
             row.certified_on.isoformat() if row.certified_on else None,
         )])
@@ -452,7 +433,7 @@ def overview_csv():
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     title = (launch.context.label or launch.context.lti_context_id or "course")
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title)[:60] or "course"
-    response.headers["Content-Disposition"] = f'attachment; filename="overview-{safe}-{_today().isoformat()}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="overview-{safe}-{today().isoformat()}.csv"'
     return response
 
 

@@ -97,9 +97,13 @@ def completions_of(session, official_id: int) -> list[Completion]:
 
 
 @pytest.fixture(autouse=True)
-def _each_request_finds_its_own_launch(app):
+def _each_request_finds_its_own_launch(request):
     """The test client reuses the test's app context, and with it `g`: forget the previous request's launch
     before anything else runs, as a new request in a server would."""
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+
     def forget_launch() -> None:
         g.pop("_lti_launch", None)
 

@@ -132,3 +132,13 @@ def test_a_progress_placement_reviews_every_record(course, client, session):
     launch = instructor_launch(session, course, link_id=progress.id, claims={c.FOR_USER: {"user_id": "4"}})
     text = text_of(client.get(f"/instructor/submission?launch={launch.id}"))
     assert "Every record" in text and "Budgets/Finance, 2025-02-01: 3 hours (counts)" in text
+
+
+def test_the_overview_lists_the_platforms_learners_and_survives_an_outage(moodle, moodle_course, client, session):
+    launch = instructor_launch(session, moodle_course)
+    text = text_of(client.get(f"/instructor/overview?launch={launch.id}"))
+    assert "Lena Learner learner1@example.com — Not enrolled" in text and "Leo Learner" in text
+    assert "could not be read" not in text
+    moodle.emulator.fault("/mod/lti/services.php/CourseSection/", "down")
+    page = client.get(f"/instructor/overview?launch={launch.id}")
+    assert page.status_code == 200 and "could not be read from the platform" in text_of(page)
