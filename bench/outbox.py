@@ -11,32 +11,28 @@ Every run also counts the jobs sent more than once (must be 0). It prints figure
     .venv/bin/python bench/outbox.py                       # both databases, 1/2/4 workers
     .venv/bin/python bench/outbox.py --db sqlite --noop 2000 --scores 300 --workers 1 2
 
-PostgreSQL is reached at BENCH_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres);
-a scratch database is created and dropped.
+PostgreSQL is reached at BENCH_POSTGRES_URL (as for bench/launch.py); a scratch database is created and dropped.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from sqlalchemy import create_engine, delete, func, select, text  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from lti_tool import create_app, keys, migrate  # noqa: E402
+from lti_tool import create_app, keys  # noqa: E402
 from lti_tool.db import db  # noqa: E402
 from lti_tool.models import (  # noqa: E402
     Activity,
@@ -53,7 +49,8 @@ from lti_tool.services.completions import record_completion  # noqa: E402
 from lti_tool.services.gradebook import enqueue_completion_score  # noqa: E402
 from tests.emulator import PlatformEmulator  # noqa: E402
 
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+from bench.launch import scratch_database  # noqa: E402  (the same scratch databases as the launch bench)
+
 SETTINGS = WorkerSettings(lease=timedelta(minutes=5), backoff_base=timedelta(seconds=1))
 
 noop_runs: Counter = Counter()
@@ -66,32 +63,6 @@ def noop(ctx) -> None:
 
 
 register_handler("bench.noop", noop)
-
-
-@contextmanager
-def scratch_database(kind: str) -> Iterator[str]:
-    """A migrated, empty database URL; dropped afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{folder}/bench.db"
-            migrate.upgrade(url)
-            yield url
-        return
-    name = f"cc_bench_outbox_{secrets.token_hex(4)}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        db.remove()
-        if db.engine is not None:
-            db.engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_workers(app, count: int) -> float:
@@ -152,9 +123,11 @@ def setup_course(emulator: PlatformEmulator, learners: int) -> tuple[int, int]:
 
 
 def bench_scores(app, emulator: PlatformEmulator, link_id: int, workers: int, round_number: int) -> tuple[float, int]:
+    """Score jobs for every learner into a fresh column (so that no score meets one of an earlier round)."""
     clear_outbox()
-    emulator.clear_requests()
+    column = emulator.add_lineitem("2", f"Round {round_number}", 3)
     with db.transaction() as session:
+        session.get(ResourceLink, link_id).lineitem_url = column
         activity = session.get(Activity, "ethics")
         officials = session.scalars(select(Official).order_by(Official.id)).all()
         for official in officials:
@@ -165,15 +138,15 @@ def bench_scores(app, emulator: PlatformEmulator, link_id: int, workers: int, ro
             enqueue_completion_score(session, row, actor="bench")
         jobs = len(officials)
     elapsed = run_workers(app, workers)
-    posts = Counter(r.json()["userId"] for r in emulator.requests if r.method == "POST" and r.path.endswith("/scores"))
+    accepted = Counter(score["userId"] for score in emulator.scores(column))
     with db.transaction() as session:
         done = session.scalar(select(func.count()).select_from(OutboxJob).where(OutboxJob.state == "done"))
-    assert done == jobs, f"only {done} of {jobs} score jobs are done"
-    return jobs / elapsed, sum(count - 1 for count in posts.values())
+    assert done == jobs == len(accepted), f"{done} jobs done, {len(accepted)} of {jobs} learners scored"
+    return jobs / elapsed, sum(count - 1 for count in accepted.values())
 
 
 def run(kind: str, noop_jobs: int, score_jobs: int, worker_counts: list[int]) -> None:
-    with scratch_database(kind) as url, tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, scratch_database(kind, Path(folder)) as url:
         app = create_app({"DATABASE_URL": url, "INSTANCE_DIR": f"{folder}/instance", "KEYS_DIR": f"{folder}/keys",
                           "SECRET_KEY": "bench", "HTTP_TIMEOUT_SECONDS": 5})
         with app.app_context():

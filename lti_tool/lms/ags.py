@@ -146,13 +146,18 @@ def list_line_items(
     )
     call = ServiceCall(what, AGS_SCOPES, frozenset({SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY}), "GET", url,
                        accept=LINEITEM_CONTAINER_TYPE)
-    items: list[RemoteLineItem] = []
+    return [RemoteLineItem.from_json(entry, what) for entry in _listed(client, call, "line items")]
+
+
+def _listed(client: ServiceClient, call: ServiceCall, plural: str) -> list[Any]:
+    """The entries of a paged JSON list, across every page."""
+    entries: list[Any] = []
     for answer in client.pages(call):
-        document = answer.json(what)
+        document = answer.json(call.what)
         if not isinstance(document, list):
-            raise PermanentLmsError(f"{what}: expected a list of line items, got {answer.excerpt()!r}")
-        items.extend(RemoteLineItem.from_json(entry, what) for entry in document)
-    return items
+            raise PermanentLmsError(f"{call.what}: expected a list of {plural}, got {answer.excerpt()!r}")
+        entries.extend(document)
+    return entries
 
 
 def create_line_item(
@@ -205,23 +210,19 @@ def read_results(
     url = service_url(lineitem_url, "results", **_present(user_id=user_id, limit=str(page_size) if page_size else None))
     call = ServiceCall(what, AGS_SCOPES, frozenset({SCOPE_RESULT_READONLY}), "GET", url,
                        accept=RESULT_CONTAINER_TYPE)
-    results: list[Result] = []
-    for answer in client.pages(call):
-        document = answer.json(what)
-        if not isinstance(document, list):
-            raise PermanentLmsError(f"{what}: expected a list of results, got {answer.excerpt()!r}")
-        for entry in document:
-            if not isinstance(entry, dict) or entry.get("userId") in (None, ""):
-                continue
-            results.append(
-                Result(
-                    user_id=str(entry["userId"]),
-                    score=_decimal(entry.get("resultScore"), None),
-                    maximum=_decimal(entry.get("resultMaximum"), None),
-                    timestamp=parse_timestamp(entry.get("timestamp")),
-                    comment=entry.get("comment") if isinstance(entry.get("comment"), str) else None,
-                )
+    results = []
+    for entry in _listed(client, call, "results"):
+        if not isinstance(entry, dict) or entry.get("userId") in (None, ""):
+            continue
+        results.append(
+            Result(
+                user_id=str(entry["userId"]),
+                score=_decimal(entry.get("resultScore"), None),
+                maximum=_decimal(entry.get("resultMaximum"), None),
+                timestamp=parse_timestamp(entry.get("timestamp")),
+                comment=entry.get("comment") if isinstance(entry.get("comment"), str) else None,
             )
+        )
     return results
 
 

@@ -79,7 +79,7 @@ class ServiceClient:
             token = self.tokens.token(call.scopes, fresh=True)
             answer = self._send(call, token)
             if answer.status == 401:
-                raise _unauthorised(call, answer, token)
+                raise _unauthorised(call, token)
         if 200 <= answer.status < 300 or answer.status in set(accept_statuses):
             return answer
         raise failure(call.what, answer)
@@ -132,10 +132,11 @@ def _says_only_the_reason(answer: HttpAnswer) -> bool:
     return isinstance(document, dict) and str(document.get("reason", "")) in answer.reason
 
 
-def _unauthorised(call: ServiceCall, answer: HttpAnswer, token: Token) -> LmsError:
+def _unauthorised(call: ServiceCall, token: Token) -> LmsError:
     if token.granted is not None and not (call.needs & token.granted):
+        needed = " or ".join(sorted(call.needs))
         return PermanentLmsError(
-            f"{call.what}: the platform does not grant the tool the scope it needs ({' or '.join(sorted(call.needs))}); "
+            f"{call.what}: the platform does not grant the tool the scope it needs ({needed}); "
             "enable the service in the tool's configuration on the platform",
             status=401,
         )

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..lms import (
+    PermanentLmsError,
     Result,
     Score,
     find_or_create_line_item,
@@ -86,8 +87,12 @@ def score_key(platform_id: int, lineitem_url: str, user_id: str) -> str:
     return f"{SCORE_JOB}:{platform_id}:{_digest(lineitem_url)}:{_digest(user_id)}"
 
 
+def _tagged_score_prefix(platform_id: int, context_id: int, tag: str) -> str:
+    return f"{SCORE_JOB}:{platform_id}:{context_id}:{_digest(tag)}:"
+
+
 def _tagged_score_key(platform_id: int, context_id: int, tag: str, user_id: str) -> str:
-    return f"{SCORE_JOB}:{platform_id}:{context_id}:{_digest(tag)}:{_digest(user_id)}"
+    return _tagged_score_prefix(platform_id, context_id, tag) + _digest(user_id)
 
 
 def _score_payload(score: Score, **target: object) -> dict:
@@ -393,9 +398,11 @@ def _ensure_line_item_job(session: Session, context: Context, *, tag: str, label
 
 @job_handler(SCORE_JOB)
 def send_score(ctx: JobContext) -> None:
-    """Post one score; a certification score first finds its column by tag."""
+    """Post one score; a certification score first finds its column by tag (and has it made again if a
+    teacher deleted it)."""
     payload = ctx.payload
     score = _score_from_payload(payload)
+    line_item = None
     lineitem_url = payload.get("lineitem_url")
     if not lineitem_url:
         line_item = _line_item_by_tag(ctx.session, int(payload["context_id"]), str(payload["tag"]))
@@ -403,8 +410,26 @@ def send_score(ctx: JobContext) -> None:
             raise RetryLater(f"the line item tagged {payload['tag']!r} does not exist yet", LINE_ITEM_WAIT_SECONDS)
         lineitem_url = line_item.url
     client = ctx.service_client()
-    accepted = post_score(client, lineitem_url, score)
+    try:
+        accepted = post_score(client, lineitem_url, score)
+    except PermanentLmsError as refusal:
+        if line_item is None or refusal.status != 404:
+            raise
+        _forget_line_item(ctx.session, line_item.id, label=payload.get("label") or line_item.label)
+        ctx.checkpoint()
+        raise RetryLater(f"the column tagged {payload['tag']!r} was deleted in the LMS; it is being made again",
+                         LINE_ITEM_WAIT_SECONDS) from None
     ctx.outcome = {"timestamp": format_timestamp(accepted), "lineitem_url": lineitem_url}
+
+
+def _forget_line_item(session: Session, line_item_id: int, *, label: str) -> None:
+    """Drop a tagged column the LMS no longer has and queue making it again."""
+    line_item = session.get(LineItem, line_item_id)
+    context = session.get(Context, line_item.context_id)
+    tag, edition_id = line_item.tag, line_item.edition_id
+    session.delete(line_item)
+    session.flush()
+    _ensure_line_item_job(session, context, tag=tag, label=label, edition_id=edition_id, now=utcnow())
 
 
 @job_handler(LINE_ITEM_JOB)
@@ -423,6 +448,15 @@ def ensure_line_item(ctx: JobContext) -> None:
         score_maximum=Decimal(payload["score_maximum"]),
     )
     _remember_line_item(ctx.session, context.id, remote, edition_id=payload.get("edition_id"))
+    # The scores waiting for this column need not wait out their retry delay.
+    ctx.session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.state == "pending",
+            OutboxJob.dedupe_key.startswith(_tagged_score_prefix(ctx.platform_id, context.id, payload["tag"])),
+        )
+        .values(next_attempt_at=utcnow())
+    )
 
 
 def _remember_line_item(session: Session, context_id: int, remote, *, activity_id: str | None = None,
@@ -455,16 +489,21 @@ def _remember_line_item(session: Session, context_id: int, remote, *, activity_i
 # -- grade passback ---------------------------------------------------------------------------------------
 
 
+def _enqueue_course_job(session: Session, kind: str, context: Context, *, actor: str, origin: str | None,
+                        now: datetime | None) -> OutboxJob:
+    job = enqueue(session, kind, {"context_id": context.id}, platform_id=context.platform_id,
+                  dedupe_key=f"{kind}:{context.id}", now=now)
+    record_audit(session, actor=actor, action=f"{kind}_queued", subject_type="context", subject_id=context.id,
+                 origin=origin, details={"job_id": job.id})
+    return job
+
+
 def enqueue_grade_sync(session: Session, context: Context, *, actor: str = "system",
                        origin: str | None = None, now: datetime | None = None) -> OutboxJob:
     """Queue reading the LMS grades of a course's line items that stand for catalogue activities."""
     if not context.lineitems_url:
         raise GradebookError(f"course {context.id} offers no line items service: nothing to read")
-    job = enqueue(session, GRADE_SYNC_JOB, {"context_id": context.id}, platform_id=context.platform_id,
-                  dedupe_key=f"{GRADE_SYNC_JOB}:{context.id}", now=now)
-    record_audit(session, actor=actor, action="lms.grade_sync_queued", subject_type="context",
-                 subject_id=context.id, origin=origin, details={"job_id": job.id})
-    return job
+    return _enqueue_course_job(session, GRADE_SYNC_JOB, context, actor=actor, origin=origin, now=now)
 
 
 def enqueue_due_grade_syncs(session: Session, *, every: timedelta, now: datetime | None = None) -> list[OutboxJob]:
@@ -526,8 +565,9 @@ def sync_grades(ctx: JobContext) -> None:
 
 
 def _map_line_items(session: Session, context_id: int, remote_items) -> list[int]:
-    """Record the course's line items that stand for catalogue activities (through their placement, or
-    already known as such); returns their ids. Moodle lists only the tool's own columns."""
+    """Record the course's line items that stand for catalogue activities and return their ids: through the
+    placement they belong to, through a `resourceId` naming an activity (what deep linking puts there), or
+    because they are already known as such. Moodle lists only the tool's own columns."""
     links = {
         link.lti_resource_link_id: link
         for link in session.scalars(
@@ -541,12 +581,16 @@ def _map_line_items(session: Session, context_id: int, remote_items) -> list[int
             select(LineItem).where(LineItem.context_id == context_id, LineItem.activity_id.is_not(None))
         )
     }
+    named = {item.resource_id for item in remote_items if item.resource_id}
+    activities = set(session.scalars(select(Activity.id).where(Activity.id.in_(named)))) if named else set()
     mapped = []
     for remote in remote_items:
         link = links.get(remote.resource_link_id) or by_lineitem.get(remote.url)
         if link is not None:
             row = _remember_line_item(session, context_id, remote, activity_id=link.activity_id,
                                       resource_link_id=link.id)
+        elif remote.resource_id in activities:
+            row = _remember_line_item(session, context_id, remote, activity_id=remote.resource_id)
         elif remote.url in known:
             row = _remember_line_item(session, context_id, remote)
         else:
@@ -586,14 +630,7 @@ def apply_results(session: Session, line_item: LineItem, results: list[Result],
     activity = session.get(Activity, line_item.activity_id)
     if activity is None:
         return report
-    officials = {
-        official.sub: official
-        for official in session.scalars(
-            select(Official).where(
-                Official.platform_id == platform.id, Official.sub.in_({result.user_id for result in results})
-            )
-        )
-    } if results else {}
+    officials = _officials_by_sub(session, platform.id, {result.user_id for result in results})
     prefix = f"lms_grade:{line_item.id}:"
     standing = _lms_grade_completions(session, prefix)
     seen: set[int] = set()
@@ -640,6 +677,13 @@ def apply_results(session: Session, line_item: LineItem, results: list[Result],
         if official_id not in seen and counting:
             report.reversed += _reverse_all(session, counting, "the LMS grade was removed", platform.issuer)
     return report
+
+
+def _officials_by_sub(session: Session, platform_id: int, subs: set[str]) -> dict[str, Official]:
+    if not subs:
+        return {}
+    query = select(Official).where(Official.platform_id == platform_id, Official.sub.in_(subs))
+    return {official.sub: official for official in session.scalars(query)}
 
 
 def _lms_grade_completions(session: Session, prefix: str) -> dict[int, list[EffectiveCompletion]]:
@@ -691,11 +735,7 @@ def enqueue_roster_sync(session: Session, context: Context, *, actor: str = "sys
     """Queue reading a course's members (NRPS) to learn officials' names and e-mail addresses."""
     if not context.memberships_url:
         raise GradebookError(f"course {context.id} offers no membership service")
-    job = enqueue(session, ROSTER_SYNC_JOB, {"context_id": context.id}, platform_id=context.platform_id,
-                  dedupe_key=f"{ROSTER_SYNC_JOB}:{context.id}", now=now)
-    record_audit(session, actor=actor, action="lms.roster_sync_queued", subject_type="context",
-                 subject_id=context.id, origin=origin, details={"job_id": job.id})
-    return job
+    return _enqueue_course_job(session, ROSTER_SYNC_JOB, context, actor=actor, origin=origin, now=now)
 
 
 @job_handler(ROSTER_SYNC_JOB)
@@ -708,13 +748,7 @@ def sync_roster(ctx: JobContext) -> None:
     platform_id, memberships_url, context_id = context.platform_id, context.memberships_url, context.id
     client = ctx.service_client()
     members = [member for member in list_members(client, memberships_url, role="Learner") if member.active]
-    known = {
-        official.sub: official
-        for official in session.scalars(
-            select(Official).where(Official.platform_id == platform_id,
-                                   Official.sub.in_([member.user_id for member in members]))
-        )
-    } if members else {}
+    known = _officials_by_sub(session, platform_id, {member.user_id for member in members})
     created = updated = 0
     for member in members:
         official = known.get(member.user_id)

@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from lti_tool.models import (
+    AccessToken,
     Activity,
     AuditEntry,
     Certification,
@@ -25,7 +27,7 @@ from lti_tool.models import (
     utcnow,
 )
 from lti_tool.outbox import job_payload
-from lti_tool.services.completions import effective_completions, record_completion, reverse_completion
+from lti_tool.services.completions import effective_completions, reverse_completion
 from lti_tool.services.gradebook import (
     GRADE_SYNC_JOB,
     LINE_ITEM_JOB,
@@ -35,7 +37,8 @@ from lti_tool.services.gradebook import (
     enqueue_grade_sync,
     enqueue_roster_sync,
 )
-from tests.lms.tool_on_moodle import learner
+from tests.factories import gen_activity
+from tests.lms.tool_on_moodle import completed, learner
 
 CERTIFICATION_COLUMN = "certification:ccmo-academy"
 
@@ -72,10 +75,7 @@ def test_the_score_comment_names_the_programme_credit(moodle, session):
     official = learner(session, moodle)
     session.add(Enrollment(official_id=official.id, program="ccmo", edition_id="ccmo-academy",
                            enrolled_on=date(2025, 1, 10), recorded_by="test"))
-    activity = session.get(Activity, moodle.activity_id)
-    row, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                               source="instructor", source_key="k", recorded_by="official:3",
-                               resource_link_id=moodle.link_id)
+    row = completed(session, moodle, official)
     (job,) = enqueue_completion_score(session, row, actor="official:3", origin="10.0.0.7")
     session.commit()
     assert job_payload(job)["comment"] == "Ethics & Accountability, completed 2026-03-02: 3 credit hours toward CCMO"
@@ -89,31 +89,19 @@ def test_the_score_comment_names_the_programme_credit(moodle, session):
 def test_a_completion_without_a_placement_goes_to_the_activitys_placement_in_the_officials_course(moodle, session):
     official = learner(session, moodle)
     launched(session, moodle, official)
-    activity = session.get(Activity, moodle.activity_id)
-    row, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                               source="import", source_key="import:1", recorded_by="official:1")
-    (job,) = enqueue_completion_score(session, row)
+    (job,) = enqueue_completion_score(session, completed(session, moodle, official, source="import", placed=False))
     assert job_payload(job)["lineitem_url"] == moodle.emulator.lineitem_url(2)
 
 
 def test_nothing_is_queued_without_a_graded_placement_or_while_awaiting_approval(moodle, session):
     official = learner(session, moodle)
-    activity = session.get(Activity, moodle.activity_id)
-    unplaced, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                                    source="import", source_key="import:1", recorded_by="official:1")
-    assert enqueue_completion_score(session, unplaced) == []
-    reported, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                                    source="self_report", source_key="self:1", recorded_by="official:4",
-                                    resource_link_id=moodle.link_id)
-    assert enqueue_completion_score(session, reported) == []
+    assert enqueue_completion_score(session, completed(session, moodle, official, source="import", placed=False)) == []
+    assert enqueue_completion_score(session, completed(session, moodle, official, source="self_report")) == []
 
 
 def test_a_reversal_replaces_a_score_not_yet_sent(moodle, session):
     official = learner(session, moodle)
-    activity = session.get(Activity, moodle.activity_id)
-    row, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                               source="instructor", source_key="k", recorded_by="official:3",
-                               resource_link_id=moodle.link_id)
+    row = completed(session, moodle, official)
     (first,) = enqueue_completion_score(session, row)
     reverse_completion(session, row, recorded_by="official:3", reason="wrong person", source="instructor")
     (second,) = enqueue_completion_score(session, effective_completions(session, official.id)[0])
@@ -186,6 +174,25 @@ def test_a_lapsed_certification_clears_the_grade_and_a_met_cycle_says_so(moodle,
     assert cleared["grades"]["4"]["comment"] == (
         "ccmo-academy certification: the certification lapsed on 2029-01-01 (fee unpaid)"
     )
+
+
+def test_a_column_deleted_in_moodle_is_made_again(moodle, session):
+    official = learner(session, moodle)
+    launched(session, moodle, official)
+    certification = certify(session, official)
+    enqueue_certification_score(session, certification)
+    moodle.drain()
+    (first,) = session.scalars(select(LineItem.url).where(LineItem.tag == CERTIFICATION_COLUMN)).all()
+    token = session.scalars(select(AccessToken.token)).one()
+    session.commit()
+    deleted = requests.delete(first, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert deleted.status_code == 204
+    enqueue_certification_score(session, certification, verification_url="https://tool.example.org/verify/1")
+    assert moodle.drain().dead == 0
+    (graded,) = column(moodle, CERTIFICATION_COLUMN)
+    assert graded["grades"]["4"]["score"] == 100 and "verify/1" in graded["grades"]["4"]["comment"]
+    (second,) = session.scalars(select(LineItem.url).where(LineItem.tag == CERTIFICATION_COLUMN)).all()
+    assert second != first
 
 
 def test_no_line_item_job_once_the_column_is_known(moodle, session):
@@ -267,9 +274,7 @@ def test_a_failing_or_removed_grade_reverses_the_completion(moodle, session):
 
 def test_the_tools_own_scores_are_not_read_back_as_grades(moodle, session):
     official = learner(session, moodle)
-    activity = session.get(Activity, moodle.activity_id)
-    row, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                               source="import", source_key="import:1", recorded_by="official:1")
+    row = completed(session, moodle, official, source="import", placed=False)
     launched(session, moodle, official)
     enqueue_completion_score(session, row)
     session.commit()
@@ -286,6 +291,19 @@ def test_only_line_items_of_catalogue_activities_are_read(moodle, session):
     assert outcome["line_items"] == 1 and outcome["recorded"] == 0
     results_reads = [r for r in moodle.emulator.requests if r.path.endswith("/results")]
     assert all("/lineitems/2/" in r.path for r in results_reads)
+
+
+def test_a_column_whose_resource_id_names_an_activity_is_read_before_any_launch(moodle, session):
+    # Deep linking puts the activity id in the line item's resourceId; nobody has launched the placement yet.
+    url = moodle.emulator.add_lineitem("2", "Budgets/Finance", 3, resource_id="budgets-finance",
+                                       tag="civic-credentials-activity")
+    budgets = gen_activity(session, "budgets-finance", title="Budgets/Finance", hours="3")
+    official = learner(session, moodle)
+    session.commit()
+    moodle.emulator.set_result(url, "4", 2)
+    assert sync(moodle, session)["recorded"] == 1
+    (completion,) = lms_grade_completions(session, official)
+    assert completion.activity_id == budgets.id and completion.root.resource_link_id is None
 
 
 def test_grades_of_users_the_tool_does_not_know_are_counted_not_recorded(moodle, session):

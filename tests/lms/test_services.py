@@ -20,16 +20,12 @@ from lti_tool.lms import (
     read_results,
 )
 from lti_tool.lms.http import HttpClient
-from lti_tool.models import Platform
+from tests.lms.tool_on_moodle import service_client
 
 
 @pytest.fixture
 def client(moodle, session) -> ServiceClient:
-    platform = session.get(Platform, moodle.platform_id)
-    client = ServiceClient.for_platform(session, platform, keys_dir=moodle.app.config["KEYS_DIR"],
-                                        timeout_seconds=0.5)
-    session.commit()
-    return client
+    return service_client(moodle, session)
 
 
 def full_marks(user_id: str, when: datetime, maximum: str = "3") -> Score:
@@ -164,6 +160,12 @@ def test_forbidden_is_permanent(moodle, client):
     list_line_items(client, moodle.emulator.lineitems_url("2"))
     moodle.emulator.fault("/mod/lti/services.php", "403")
     with pytest.raises(PermanentLmsError, match="403"):
+        create_line_item(client, moodle.emulator.lineitems_url("2"), label="x", score_maximum=1)
+
+
+def test_a_service_the_platform_does_not_grant_is_a_permanent_refusal(moodle, client):
+    moodle.emulator.tools[1].grade_synchronization = 1  # "grade sync only": no column management
+    with pytest.raises(PermanentLmsError, match="does not grant the tool the scope it needs.*scope/lineitem"):
         create_line_item(client, moodle.emulator.lineitems_url("2"), label="x", score_maximum=1)
 
 

@@ -12,14 +12,11 @@ from sqlalchemy import select
 from lti_tool.db import db
 from lti_tool.lms import AGS_SCOPES, ServiceClient, TransientLmsError, list_line_items
 from lti_tool.models import AccessToken, Platform, utcnow
+from tests.lms.tool_on_moodle import service_client
 
 
 def client_for(moodle, session) -> ServiceClient:
-    platform = session.get(Platform, moodle.platform_id)
-    client = ServiceClient.for_platform(session, platform, keys_dir=moodle.app.config["KEYS_DIR"],
-                                        timeout_seconds=2.0)
-    session.commit()
-    return client
+    return service_client(moodle, session, timeout=2.0)
 
 
 def test_token_request_is_form_encoded_with_kid_and_the_token_url_as_audience(moodle, session):

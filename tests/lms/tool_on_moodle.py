@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -21,8 +21,10 @@ from werkzeug.serving import make_server
 
 from lti_tool import keys
 from lti_tool.db import db
-from lti_tool.models import Activity, Context, Deployment, OutboxJob, Platform, ResourceLink, ToolKey
+from lti_tool.lms import ServiceClient
+from lti_tool.models import Activity, Completion, Context, Deployment, OutboxJob, Platform, ResourceLink, ToolKey
 from lti_tool.outbox import Worker, WorkerReport, WorkerSettings
+from lti_tool.services.completions import record_completion
 from tests.emulator import PlatformEmulator
 from tests.factories import gen_activity, gen_official
 
@@ -183,3 +185,23 @@ def learner(session, moodle: ToolOnMoodle, sub: str = "4", name: str = "Lena Lea
     """The official behind an emulated Moodle user (4 and 5 are enrolled learners)."""
     platform = session.get(Platform, moodle.platform_id)
     return gen_official(session, platform=platform, sub=sub, name=name)
+
+
+def completed(session, moodle: ToolOnMoodle, official, *, source: str = "instructor", key: str | None = None,
+              placed: bool = True) -> Completion:
+    """`official` completed the placement's activity on 2 March 2026, marked through the placement (or not)."""
+    row, _ = record_completion(
+        session, official=official, activity=session.get(Activity, moodle.activity_id), completed_on=date(2026, 3, 2),
+        source=source, source_key=key or f"{source}:{official.sub}", recorded_by="official:3",
+        resource_link_id=moodle.link_id if placed else None,
+    )
+    return row
+
+
+def service_client(moodle: ToolOnMoodle, session, timeout: float = 0.5) -> ServiceClient:
+    """A client of the emulated Moodle, as a job gets it (the reading transaction ended)."""
+    platform = session.get(Platform, moodle.platform_id)
+    client = ServiceClient.for_platform(session, platform, keys_dir=moodle.app.config["KEYS_DIR"],
+                                        timeout_seconds=timeout)
+    session.commit()
+    return client

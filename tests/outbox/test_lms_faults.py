@@ -5,27 +5,23 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
-from lti_tool.models import Activity, OutboxJob
+from lti_tool.models import OutboxJob
 from lti_tool.outbox import Worker, WorkerSettings, dead_jobs, retry_dead
-from lti_tool.services.completions import record_completion
+from lti_tool.services.completions import reverse_completion
 from lti_tool.services.gradebook import enqueue_completion_score
-from tests.lms.tool_on_moodle import PATIENT, learner
+from tests.lms.tool_on_moodle import PATIENT, completed, learner
 
 
-def mark_completed(session, moodle, sub: str = "4", key: str | None = None) -> OutboxJob:
+def mark_completed(session, moodle, sub: str = "4") -> OutboxJob:
     """An instructor marks the official behind Moodle user `sub` as having completed the placement's
     activity; the score job is committed with the completion."""
     official = learner(session, moodle, sub=sub, name=f"User {sub}")
-    activity = session.get(Activity, moodle.activity_id)
-    row, _ = record_completion(
-        session, official=official, activity=activity, completed_on=date(2026, 3, 2), source="instructor",
-        source_key=key or f"instructor:{sub}", recorded_by="official:3", resource_link_id=moodle.link_id,
-    )
-    (job,) = enqueue_completion_score(session, row, actor="official:3")
+    (job,) = enqueue_completion_score(session, completed(session, moodle, official), actor="official:3")
     session.commit()
     return job
 
@@ -51,13 +47,22 @@ def test_a_completion_score_lands_in_the_gradebook(moodle, session):
     assert state_of(session, job.id).state == "done"
 
 
-def test_moodle_down_nothing_is_lost_and_the_score_lands_when_it_is_back(moodle, session):
+@pytest.mark.parametrize(
+    ("break_moodle", "first_error"),
+    [
+        (lambda emulator: emulator.stop(), "connection refused"),
+        (lambda emulator: emulator.fault("/mod/lti/services.php", "401", times=4), "refused a fresh access token"),
+    ],
+    ids=["stopped", "refusing-every-token"],
+)
+def test_nothing_is_lost_while_moodle_is_out_and_the_score_lands_when_it_is_back(moodle, session, break_moodle,
+                                                                                 first_error):
     job = mark_completed(session, moodle)
-    moodle.emulator.stop()
+    break_moodle(moodle.emulator)
     worker = moodle.worker(settings=PATIENT)
     assert worker.run_once().retried == 1
     waiting = state_of(session, job.id)
-    assert waiting.state == "pending" and "connection refused" in waiting.last_error
+    assert waiting.state == "pending" and first_error in waiting.last_error
     moodle.emulator.start()
     moodle.drain(worker)
     assert landed(moodle)["score"] == 100
@@ -102,16 +107,6 @@ def test_an_expired_token_is_refreshed_within_the_same_attempt(moodle, session):
     assert len(moodle.token_requests()) == 2 and landed(moodle, "5")["score"] == 100
 
 
-def test_moodle_refusing_every_token_for_a_while(moodle, session):
-    job = mark_completed(session, moodle)
-    moodle.emulator.fault("/mod/lti/services.php", "401", times=4)
-    worker = moodle.worker(settings=PATIENT)
-    worker.run_once()
-    assert "refused a fresh access token" in state_of(session, job.id).last_error
-    moodle.drain(worker)
-    assert landed(moodle)["score"] == 100
-
-
 def test_a_409_is_restamped_within_the_same_attempt(moodle, session):
     mark_completed(session, moodle)
     moodle.emulator.fault("/mod/lti/services.php/2/lineitems/2/lineitem/scores", "409", times=1)
@@ -123,16 +118,9 @@ def test_a_409_is_restamped_within_the_same_attempt(moodle, session):
 
 
 def test_a_reversal_in_the_same_second_still_replaces_the_score(moodle, session):
-    official = learner(session, moodle)
-    activity = session.get(Activity, moodle.activity_id)
-    row, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                               source="instructor", source_key="k", recorded_by="official:3",
-                               resource_link_id=moodle.link_id)
+    row = completed(session, moodle, learner(session, moodle))
     enqueue_completion_score(session, row, actor="official:3")
-    session.commit()
     moodle.drain()
-    from lti_tool.services.completions import reverse_completion
-
     reverse_completion(session, row, recorded_by="official:3", reason="marked the wrong person", source="instructor")
     enqueue_completion_score(session, row, actor="official:3")
     session.commit()

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -16,12 +15,10 @@ from click.testing import CliRunner
 from lti_tool import create_app
 from lti_tool.cli import worker as worker_module
 from lti_tool.cli.worker import start_background_worker, worker_command
-from lti_tool.models import Activity
 from lti_tool.outbox import enqueue, job_counts, register_handler
-from lti_tool.services.completions import record_completion
 from lti_tool.services.gradebook import enqueue_completion_score
 from tests.conftest import project_root
-from tests.lms.tool_on_moodle import learner, wait_until
+from tests.lms.tool_on_moodle import completed, learner, wait_until
 
 ran_by: list[str] = []
 
@@ -44,14 +41,9 @@ def environment(app_config) -> dict[str, str]:
 
 
 def queue_scores(session, moodle, subs: list[str]) -> None:
-    activity = session.get(Activity, moodle.activity_id)
     for sub in subs:
         moodle.emulator.add_member("2", sub, ["Learner"])
-        official = learner(session, moodle, sub=sub, name=f"User {sub}")
-        row, _ = record_completion(session, official=official, activity=activity, completed_on=date(2026, 3, 2),
-                                   source="instructor", source_key=f"k:{sub}", recorded_by="official:3",
-                                   resource_link_id=moodle.link_id)
-        enqueue_completion_score(session, row)
+        enqueue_completion_score(session, completed(session, moodle, learner(session, moodle, sub=sub)))
     session.commit()
 
 
