@@ -32,11 +32,11 @@ from ..lms import Member, ServiceClient, list_members
 from ..lti import claims as c
 from ..lti.roles import LEARNER_ROLES, RoleSet, parse_role
 from ..models import Activity, Completion, Context, Launch, Official, Platform, ResourceLink, utcnow
-from . import officials
 from .audit import record_audit
 from .certification import refresh_certifications
 from .completions import CompletionError, EffectiveCompletion, build_effective, record_completion, reverse_completion
 from .gradebook import enqueue_completion_score
+from .officials import OfficialError, parse_credit as parse_hours
 from .progress import official_progress
 
 MARK_SOURCE = "instructor"
@@ -235,8 +235,8 @@ def _activity_id(link: ResourceLink) -> str:
 def parse_credit(text: str | None) -> Decimal | None:
     """Hours (or points) typed in a form or a file; None when empty; RosterError when not a number 0..1000."""
     try:
-        return officials.parse_credit(text)
-    except officials.OfficialError as exc:
+        return parse_hours(text)
+    except OfficialError as exc:
         raise RosterError(str(exc)) from None
 
 
@@ -281,11 +281,10 @@ class MarkResult:
     created: bool
 
 
-def _check_tenancy(link: ResourceLink, official: Official, session: Session) -> Context:
+def _check_tenancy(session: Session, link: ResourceLink, official: Official) -> None:
     context = session.get(Context, link.context_id)
     if context is None or context.platform_id != official.platform_id:
         raise RosterError("this official belongs to another platform than the course")
-    return context
 
 
 def _after_change(session: Session, official: Official, completion: Completion, *, rulebook: engine.RuleBook,
@@ -308,7 +307,7 @@ def mark_attended(
 ) -> MarkResult:
     """Mark `official` attended/completed the placement's activity on `completed_on` (hours default to the
     activity's). An official already marked through the placement keeps that mark (created False)."""
-    _check_tenancy(link, official, session)
+    _check_tenancy(session, link, official)
     activity = session.get(Activity, _activity_id(link))
     check_completion_day(completed_on, as_of)
     credit = check_credit(activity, hours)
@@ -394,7 +393,7 @@ def undo_mark(
 ) -> list[Completion]:
     """Reverse the official's current mark(s) through the placement, with `reason`; returns the reversals this
     call recorded (none when there was nothing to undo or another instructor undid it first)."""
-    _check_tenancy(link, official, session)
+    _check_tenancy(session, link, official)
     if not reason or not reason.strip():
         raise RosterError("an undo needs a reason: say why the mark was wrong")
     entry = roster_entry(session, link, official)

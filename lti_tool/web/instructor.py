@@ -81,7 +81,7 @@ def _actor_words(actor: str) -> str:
     if kind == "cli":
         return f"the command line ({rest})"
     if kind == "official":
-        return "an official of another platform"
+        return "an official"
     return ACTOR_WORDS.get(actor, actor)
 
 
