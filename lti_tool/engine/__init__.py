@@ -23,6 +23,8 @@ Evaluating
         .status (in_progress | complete | expired | not_eligible), .completed_on, .deadline (exclusive),
         .last_day, .earned, .required, .unit, .requirements, .areas, .categories, .assignments,
         .not_counted, .unmet, .counted_completion_ids, .to_dict()
+    eligibility_problems(edition, enrollment, held_certifications=()) -> tuple[str, ...]
+        Why an enrollment may not start under the edition (prerequisites, membership); empty when eligible.
     evaluate_cycles(edition, certification, completions, fee_payments, as_of) -> ContinuingEducation
         .standing (current | due | lapsed), .lapsed_on, .cycles (each met | current | due | lapsed), .to_dict()
     plan(edition, enrollment, completions, as_of, catalogue, held_certifications=()) -> Plan
@@ -47,6 +49,7 @@ from .evaluate import (
     Evaluation,
     NotCounted,
     Requirement,
+    eligibility_problems,
     evaluate,
 )
 from .inputs import (
@@ -98,6 +101,7 @@ __all__ = [
     "RulesError",
     "TrainingAttendance",
     "default_rules_dir",
+    "eligibility_problems",
     "evaluate",
     "evaluate_cares",
     "evaluate_cycles",

@@ -191,11 +191,14 @@ def _cycle(edition: Edition, number: int, start: dt.date, end: dt.date, ordered:
         for index, payment in enumerate(payments):
             if index in used_payments or not opens <= payment.paid_on < end or payment.paid_on > as_of:
                 continue
+            if paid >= fee.amount and payment.amount > 0:
+                continue  # this cycle is paid: the payment is left for the next one
             used_payments.add(index)
             paid += payment.amount
-            if paid >= fee.amount:
+            if paid < fee.amount:
+                paid_on = None  # a refund can un-settle a paid cycle
+            elif paid_on is None:
                 paid_on = payment.paid_on
-                break
 
     fee_settled = fee is None or paid_on is not None
     met_on = None

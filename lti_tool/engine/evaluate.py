@@ -427,6 +427,16 @@ def _eligibility(edition: Edition, enrollment: Enrollment, held: tuple[HeldCerti
     return problems, holding
 
 
+def eligibility_problems(
+    edition: Edition,
+    enrollment: Enrollment,
+    held_certifications: Iterable[HeldCertification] = (),
+) -> tuple[str, ...]:
+    """Why an enrollment may not start under `edition` (prerequisites, membership), in plain words; empty when eligible."""
+    problems, _ = _eligibility(edition, enrollment, tuple(held_certifications), enrollment.enrolled_on)
+    return tuple(problems.values())
+
+
 def evaluate(
     edition: Edition,
     enrollment: Enrollment,

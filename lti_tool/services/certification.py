@@ -141,6 +141,16 @@ def refresh_certifications(
     what a reversal broke, record continuing-education cycles that ended (renewing or suspending badges),
     and queue the matching LMS scores."""
     changes = CertificationChanges()
+    _refresh(session, official, rulebook, as_of, actor, settings, changes)
+    if changes.certified:
+        # A certification recorded today may already have continuing-education cycles behind it
+        # (records entered late): a second pass records them.
+        _refresh(session, official, rulebook, as_of, actor, settings, changes)
+    return changes
+
+
+def _refresh(session: Session, official: Official, rulebook: engine.RuleBook, as_of: dt.date, actor: str,
+             settings: credentials.BadgeSettings | None, changes: CertificationChanges) -> None:
     for progress in official_progress(session, official, rulebook, as_of, with_plan=False):
         certification = progress.certification
         complete = progress.evaluation.status == engine.COMPLETE
@@ -155,4 +165,3 @@ def refresh_certifications(
                 _record_cycles(session, certification, progress, actor, settings, changes)
         elif complete:
             changes.certified.append(_certify(session, official, progress, actor, settings))
-    return changes

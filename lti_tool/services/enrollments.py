@@ -80,9 +80,7 @@ def eligibility_problems(
             f"{edition.program_abbreviation} is open only to officials of CCM member municipalities: "
             "choose your municipality first"
         )
-    evaluation = engine.evaluate(edition, inputs, (), enrolled_on, held_certifications(session, official.id))
-    if evaluation.status == engine.NOT_ELIGIBLE:
-        problems.extend(evaluation.unmet)
+    problems.extend(engine.eligibility_problems(edition, inputs, held_certifications(session, official.id)))
     return problems
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -9,6 +11,41 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Deployment, Platform, utcnow
 from .audit import record_audit
+
+
+ORIGINS_TTL_SECONDS = 60
+
+
+class _PlatformOrigins:
+    """The web origins of every registered platform, cached for a minute (they change rarely, and are
+    needed on every response for the frame-ancestors policy). A registration in this process clears it."""
+
+    def __init__(self) -> None:
+        self._value: tuple[str, ...] | None = None
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> tuple[str, ...]:
+        now = time.monotonic()
+        value = self._value
+        if value is None or now - self._loaded_at > ORIGINS_TTL_SECONDS:
+            origins = set()
+            for issuer, login_url in session.execute(select(Platform.issuer, Platform.auth_login_url)):
+                for address in (issuer, login_url):
+                    parts = urlsplit(address or "")
+                    if parts.scheme in ("http", "https") and parts.netloc:
+                        origins.add(f"{parts.scheme}://{parts.netloc}")
+            value = tuple(sorted(origins))
+            with self._lock:
+                self._value, self._loaded_at = value, now
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+platform_origins = _PlatformOrigins()
 
 
 class PlatformError(ValueError):
@@ -70,6 +107,7 @@ def register_platform(
     )
     session.add(platform)
     session.flush()
+    platform_origins.invalidate()
     add_deployment(session, platform, deployment_id, active=True, actor=actor)
     record_audit(
         session,

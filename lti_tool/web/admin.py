@@ -35,7 +35,6 @@ from ..services.completions import effective_completions
 from ..services.progress import official_progress
 from .formatting import register_formatting
 from .rulebook import current_rulebook, today
-from .security import frame_ancestors
 from .session import current_launch, launch_url_for, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -152,7 +151,6 @@ def activate(deployment_id: int):
 
     def change():
         platforms.activate_deployment(db.session, deployment, actor=_actor())
-        frame_ancestors.invalidate()
 
     return _attempt(change, lambda: redirect(launch_url_for("admin.platform_list", notice="activated"), 303),
                     lambda errors: (render_template("admin/platforms.html", platforms=_visible_platforms(),

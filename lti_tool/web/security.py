@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-import time
-from urllib.parse import urlsplit
-
 from flask import Flask, current_app, request
 from markupsafe import Markup, escape
-from sqlalchemy import select
-
 from ..db import db
-from ..models import Platform
+from ..services.platforms import platform_origins
 from .errors import error_response
 from .session import current_launch
 
@@ -28,7 +22,6 @@ CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Blueprints whose state-changing requests need a CSRF token.
 PROTECTED_BLUEPRINTS = {"learner", "instructor", "admin"}
-FRAME_ANCESTORS_TTL_SECONDS = 60
 
 
 def csrf_token(launch_id: str | None = None) -> str:
@@ -68,35 +61,6 @@ def _check_csrf():
     return None
 
 
-class _FrameAncestors:
-    """The origins allowed to frame the tool: the registered platforms', refreshed every minute."""
-
-    def __init__(self) -> None:
-        self._value: str | None = None
-        self._loaded_at = 0.0
-        self._lock = threading.Lock()
-
-    def get(self) -> str:
-        now = time.monotonic()
-        if self._value is None or now - self._loaded_at > FRAME_ANCESTORS_TTL_SECONDS:
-            with self._lock:
-                origins = set()
-                for issuer, login_url in db.session.execute(select(Platform.issuer, Platform.auth_login_url)):
-                    for url in (issuer, login_url):
-                        parts = urlsplit(url or "")
-                        if parts.scheme in ("http", "https") and parts.netloc:
-                            origins.add(f"{parts.scheme}://{parts.netloc}")
-                self._value = " ".join(["'self'", *sorted(origins)])
-                self._loaded_at = now
-        return self._value
-
-    def invalidate(self) -> None:
-        self._value = None
-
-
-frame_ancestors = _FrameAncestors()
-
-
 def _page_policy() -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -105,7 +69,7 @@ def _page_policy() -> str:
 
 
 def _secure_headers(response):
-    ancestors = f"frame-ancestors {frame_ancestors.get()}"
+    ancestors = " ".join(["frame-ancestors 'self'", *platform_origins.get(db.session)])
     policy = response.headers.get("Content-Security-Policy")
     if policy is None:
         response.headers["Content-Security-Policy"] = f"{_page_policy()}; {ancestors}"

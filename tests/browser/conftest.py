@@ -30,7 +30,7 @@ from lti_tool import create_app, keys, migrate
 from lti_tool.db import db
 from lti_tool.lti.jwks import platform_keys
 from lti_tool.services.platforms import register_platform
-from lti_tool.web.security import frame_ancestors
+from lti_tool.services.platforms import platform_origins
 from tests.emulator import PlatformEmulator
 from tests.emulator.http_app import MoodleApp
 
@@ -135,7 +135,7 @@ def live_tool(tmp_path_factory) -> Iterator[LiveTool]:
                 keyset_url=emulator.jwks_url, name="Emulated Moodle", actor="test",
             )
             platform_id = platform.id
-        frame_ancestors.invalidate()  # the process-wide cache may hold another test's platforms
+        platform_origins.invalidate()  # the process-wide cache may hold another test's platforms
         emulator.register_tool(
             redirect_uris=[base + "/lti/launch"], initiate_login_url=base + "/lti/login",
             target_link_uri=base + "/lti/launch", deep_link_url=base + "/lti/launch",

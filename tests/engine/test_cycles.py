@@ -107,3 +107,21 @@ def test_classic_cycle_is_the_two_years_after_certification_with_a_fifty_dollar_
     lapsed = cycles(rulebook, "ccmo-classic", "2025-05-01", workshops[:3], [("2026-07-01", 50)], "2027-05-01",
                     used=frozenset({"c1"}))
     assert lapsed.standing == "lapsed" and lapsed.lapsed_on == day("2027-05-01")
+
+
+def test_a_refund_unsettles_the_fee_and_a_later_payment_settles_it_again(rulebook):
+    workshops = attended(rulebook, ("2026-03-03", "records-management"))
+    refunded = cycles(rulebook, "ccmo-academy", "2025-06-10", workshops,
+                      [("2026-01-12", 75), ("2026-02-01", -75)], "2026-03-01")
+    assert refunded.standing == "due" and refunded.cycles[0].fee_paid_on is None
+    repaid = cycles(rulebook, "ccmo-academy", "2025-06-10", workshops,
+                    [("2026-01-12", 75), ("2026-02-01", -75), ("2026-02-10", 75)], "2026-03-01")
+    assert repaid.standing == "current" and repaid.cycles[0].fee_paid_on == day("2026-02-10")
+
+
+def test_a_payment_beyond_the_fee_is_left_for_the_next_cycle(rulebook):
+    workshops = attended(rulebook, ("2026-03-03", "records-management"), ("2026-05-05", "ethics-accountability"),
+                         ("2026-10-01", "public-safety"))
+    result = cycles(rulebook, "ccmo-academy", "2025-06-10", workshops,
+                    [("2026-01-12", 75), ("2026-12-20", 75)], "2027-01-05")
+    assert [cycle.fee_paid_on for cycle in result.cycles] == [day("2026-01-12"), day("2026-12-20")]

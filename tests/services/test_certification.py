@@ -62,3 +62,14 @@ def test_a_reversal_that_breaks_the_certificate_revokes_its_badge(session, ruleb
     assert certification.standing(cert) == "revoked"
     [credential] = credentials.credentials_for_certification(session, cert.id)
     assert credentials.verify_stored_credential(session, credential).status == "revoked"
+
+
+def test_records_entered_late_certify_and_record_the_ended_cycle_in_one_refresh(session, rulebook, catalogue, signing_key):
+    official = _academy_official(session, rulebook)
+    _attend(session, official, SIX_WORKSHOPS)  # certified in July 2025; no 2026 hours, no fee
+    changes = certification.refresh_certifications(session, official, rulebook, as_of=date(2027, 1, 10), actor="t")
+    [cert] = changes.certified
+    assert changes.lapsed == [cert]
+    assert certification.standing(cert) == "lapsed"
+    [credential] = credentials.credentials_for_certification(session, cert.id)
+    assert credentials.verify_stored_credential(session, credential).status == "suspended"

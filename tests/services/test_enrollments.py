@@ -61,3 +61,12 @@ def test_migrating_keeps_the_enrollment_date_and_ends_the_old_one(session, ruleb
     assert old.ended_on is not None and "board decision" in old.ended_reason
     assert moved.enrolled_on == date(2026, 1, 5) and moved.migrated_from_id == old.id
     assert enrollments.active_enrollment(session, official, "ccmo").id == moved.id
+
+
+def test_eligibility_names_only_what_bars_enrollment_not_what_is_left_to_do(session, rulebook):
+    official = gen_official(session, municipality=gen_municipality(session))
+    day = date(2026, 4, 1)
+    assert enrollments.eligibility_problems(session, official, rulebook.edition("iimc-cmc"), day,
+                                            membership_since=date(2024, 1, 1)) == []
+    [problem] = enrollments.eligibility_problems(session, official, rulebook.edition("iimc-cmc"), day)
+    assert "membership" in problem

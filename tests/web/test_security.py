@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lti_tool.web.security import csrf_token, frame_ancestors
+from lti_tool.services.platforms import platform_origins
+from lti_tool.web.security import csrf_token
 from tests.factories import gen_launch, gen_official, gen_platform
 
 def _with_learner_form(app):
@@ -36,9 +37,9 @@ def test_the_token_is_bound_to_its_launch(app, session):
 def test_only_registered_platforms_may_frame_the_tool(app, client, session):
     gen_platform(session, issuer="https://moodle.town.example")
     session.commit()
-    frame_ancestors.invalidate()
+    platform_origins.invalidate()
     policy = client.get("/").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self' https://moodle.town.example" in policy
     assert "script-src 'self'" in policy
     assert "evil" not in policy
-    frame_ancestors.invalidate()
+    platform_origins.invalidate()
