@@ -53,15 +53,9 @@ def schedule_grade_syncs(app: Flask) -> int:
 
 
 def run_worker_loop(app: Flask, stop: threading.Event, interval: float) -> None:
-    """Schedule grade syncs and run due jobs every `interval` seconds until `stop` is set; never raises."""
+    """Queue due grade syncs and run due jobs every `interval` seconds until `stop` is set; never raises."""
     worker = Worker(app, settings=worker_settings(app.config))
-    while not stop.is_set():
-        try:
-            schedule_grade_syncs(app)
-            worker.run_once()
-        except Exception:
-            log.exception("outbox worker pass failed; trying again in %s s", interval)
-        stop.wait(interval)
+    worker.run_forever(stop, interval=interval, before_each_pass=lambda: schedule_grade_syncs(app))
 
 
 @click.command("worker")

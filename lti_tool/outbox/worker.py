@@ -22,7 +22,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from flask import Flask, has_app_context
 from sqlalchemy import select, update
@@ -176,11 +176,15 @@ class Worker:
                 setattr(report, outcome, getattr(report, outcome) + 1)
         return report
 
-    def run_forever(self, stop: threading.Event, *, interval: float = 5.0) -> None:
-        """Run due jobs, then wait `interval` seconds, until `stop` is set; errors are logged, never fatal."""
+    def run_forever(self, stop: threading.Event, *, interval: float = 5.0,
+                    before_each_pass: Callable[[], object] | None = None) -> None:
+        """Run due jobs (after `before_each_pass`, e.g. queueing scheduled jobs), then wait `interval` seconds,
+        until `stop` is set; errors are logged, never fatal."""
         last_purge = 0.0
         while not stop.is_set():
             try:
+                if before_each_pass is not None:
+                    before_each_pass()
                 self.run_once()
                 if time.monotonic() - last_purge > 3600:
                     self.purge()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..lms import (
     PermanentLmsError,
+    RemoteLineItem,
     Result,
     Score,
     find_or_create_line_item,
@@ -55,6 +56,7 @@ from .audit import record_audit
 from .completions import (
     EffectiveCompletion,
     build_effective,
+    effective_completions,
     record_completion,
     reverse_completion,
 )
@@ -233,11 +235,18 @@ def enqueue_completion_score(
     effective = _effective(session, completion)
     official = session.get(Official, effective.root.official_id)
     activity = session.get(Activity, effective.activity_id)
+    placements = _placements(session, official, effective)
+    if effective.reversed:
+        # The column shows the activity: another completion of it that still counts keeps it graded.
+        standing = [item for item in effective_completions(session, official.id)
+                    if item.counts and item.activity_id == effective.activity_id]
+        if standing:
+            effective = standing[-1]
     score = completion_score(session, effective, official, activity, now)
     if score is None:
         return []
     jobs = []
-    for link in _placements(session, official, effective):
+    for link in placements:
         payload = _score_payload(
             score, lineitem_url=link.lineitem_url, official_id=official.id, completion_id=effective.id
         )
@@ -415,18 +424,18 @@ def send_score(ctx: JobContext) -> None:
     except PermanentLmsError as refusal:
         if line_item is None or refusal.status != 404:
             raise
-        _forget_line_item(ctx.session, line_item.id, label=payload.get("label") or line_item.label)
+        _forget_line_item(ctx.session, line_item.id)
         ctx.checkpoint()
         raise RetryLater(f"the column tagged {payload['tag']!r} was deleted in the LMS; it is being made again",
                          LINE_ITEM_WAIT_SECONDS) from None
     ctx.outcome = {"timestamp": format_timestamp(accepted), "lineitem_url": lineitem_url}
 
 
-def _forget_line_item(session: Session, line_item_id: int, *, label: str) -> None:
+def _forget_line_item(session: Session, line_item_id: int) -> None:
     """Drop a tagged column the LMS no longer has and queue making it again."""
     line_item = session.get(LineItem, line_item_id)
     context = session.get(Context, line_item.context_id)
-    tag, edition_id = line_item.tag, line_item.edition_id
+    tag, label, edition_id = line_item.tag, line_item.label, line_item.edition_id
     session.delete(line_item)
     session.flush()
     _ensure_line_item_job(session, context, tag=tag, label=label, edition_id=edition_id, now=utcnow())
@@ -459,7 +468,7 @@ def ensure_line_item(ctx: JobContext) -> None:
     )
 
 
-def _remember_line_item(session: Session, context_id: int, remote, *, activity_id: str | None = None,
+def _remember_line_item(session: Session, context_id: int, remote: RemoteLineItem, *, activity_id: str | None = None,
                         resource_link_id: int | None = None, edition_id: str | None = None) -> LineItem:
     row = session.scalars(select(LineItem).where(LineItem.context_id == context_id, LineItem.url == remote.url)).first()
     if row is None:
@@ -508,7 +517,8 @@ def enqueue_grade_sync(session: Session, context: Context, *, actor: str = "syst
 
 def enqueue_due_grade_syncs(session: Session, *, every: timedelta, now: datetime | None = None) -> list[OutboxJob]:
     """Queue a grade sync for each course with activity placements whose last sync finished more than
-    `every` ago (shared by every process through the jobs themselves)."""
+    `every` ago (shared by every process through the jobs themselves). The schedule is not audited; what
+    the syncs change is."""
     now = now or utcnow()
     contexts = session.scalars(
         select(Context)
@@ -525,7 +535,8 @@ def enqueue_due_grade_syncs(session: Session, *, every: timedelta, now: datetime
             previous.state in ("pending", "running") or (previous.finished_at and previous.finished_at > now - every)
         ):
             continue
-        jobs.append(enqueue_grade_sync(session, context, actor=GRADE_SYNC_ACTOR, now=now))
+        jobs.append(enqueue(session, GRADE_SYNC_JOB, {"context_id": context.id}, platform_id=context.platform_id,
+                            dedupe_key=f"{GRADE_SYNC_JOB}:{context.id}", now=now))
     return jobs
 
 
@@ -564,7 +575,7 @@ def sync_grades(ctx: JobContext) -> None:
     ctx.outcome = report.__dict__
 
 
-def _map_line_items(session: Session, context_id: int, remote_items) -> list[int]:
+def _map_line_items(session: Session, context_id: int, remote_items: list[RemoteLineItem]) -> list[int]:
     """Record the course's line items that stand for catalogue activities and return their ids: through the
     placement they belong to, through a `resourceId` naming an activity (what deep linking puts there), or
     because they are already known as such. Moodle lists only the tool's own columns."""

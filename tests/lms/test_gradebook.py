@@ -112,6 +112,17 @@ def test_a_reversal_replaces_a_score_not_yet_sent(moodle, session):
     assert "scoreGiven" not in sent and sent["gradingProgress"] == "NotReady"
 
 
+def test_reversing_one_of_two_completions_of_the_activity_keeps_the_column_graded(moodle, session):
+    official = learner(session, moodle)
+    first = completed(session, moodle, official, key="2025")
+    completed(session, moodle, official, key="2026")
+    reverse_completion(session, first, recorded_by="official:3", reason="duplicate entry", source="instructor")
+    (job,) = enqueue_completion_score(session, first)
+    assert job_payload(job)["score_given"] == "3.00"
+    moodle.drain()
+    assert moodle.emulator.gradebook()[moodle.emulator.lineitem_url(2)]["grades"]["4"]["score"] == 100
+
+
 # -- certification columns -----------------------------------------------------------------------------------
 
 

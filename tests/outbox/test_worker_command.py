@@ -4,6 +4,7 @@ thread of `lti-tool serve` that only one process runs at a time."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -68,6 +69,23 @@ def test_two_worker_processes_send_each_score_exactly_once(moodle, session, app_
     posts = Counter(request.json()["userId"] for request in moodle.score_posts(2))
     assert sorted(posts) == sorted(subs) and set(posts.values()) == {1}
     assert job_counts(session)["done"] == len(subs) + 1
+
+
+def test_the_worker_keeps_sending_until_it_is_told_to_stop(moodle, session, app_config):
+    env = {**os.environ, **environment(app_config)}
+    command = [sys.executable, "-c", "from lti_tool.cli import run; run()", "worker", "--interval", "0.1"]
+    process = subprocess.Popen(command, env=env, cwd=project_root(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        queue_scores(session, moodle, ["4"])
+        wait_until(lambda: len(moodle.score_posts(2)) == 1, timeout=30)
+        queue_scores(session, moodle, ["5"])
+        wait_until(lambda: len(moodle.score_posts(2)) == 2, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "outbox worker running" in stderr and "stopping after the current job (SIGTERM)" in stderr
 
 
 @pytest.fixture
