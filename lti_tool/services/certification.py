@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import engine
@@ -78,8 +79,18 @@ def _certify(session: Session, official: Official, progress: ProgrammeProgress, 
         completion_ids=sorted(int(i) for i in evaluation.counted_completion_ids),
         recorded_by=actor,
     )
-    session.add(certification)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(certification)
+            session.flush()
+    except IntegrityError:
+        # Another request certified the same enrollment on the same day a moment ago.
+        return session.scalars(
+            select(Certification).where(
+                Certification.enrollment_id == progress.enrollment.id,
+                Certification.certified_on == evaluation.completed_on,
+            )
+        ).one()
     record_audit(
         session, actor=actor, action="certification.recorded", subject_type="certification",
         subject_id=certification.id,
@@ -163,5 +174,12 @@ def _refresh(session: Session, official: Official, rulebook: engine.RuleBook, as
                 _post_standing(session, certification, progress, actor, settings)
             elif progress.continuing is not None and standing(certification) == "active":
                 _record_cycles(session, certification, progress, actor, settings, changes)
+        elif complete and certification is not None and certification.certified_on == progress.evaluation.completed_on:
+            # The completion whose reversal revoked it counts again (an undo undone): reinstate, with a new badge.
+            _change_status(session, certification, "active", as_of, "its requirements are met again", actor)
+            credentials.issue_credential(session, certification, actor=actor, settings=settings,
+                                         occasion=f"reinstated:{certification.status_changes[-1].id}")
+            _post_standing(session, certification, progress, actor, settings)
+            changes.certified.append(certification)
         elif complete:
             changes.certified.append(_certify(session, official, progress, actor, settings))

@@ -232,15 +232,19 @@ def _edition(settings: BadgeSettings, edition_id: str):
 
 def issue_credential(session: Session, certification: Certification, *, actor: str,
                      credits_earned: float | None = None, valid_until: date | None = None,
-                     settings: BadgeSettings | None = None, now: datetime | None = None) -> Credential:
+                     settings: BadgeSettings | None = None, now: datetime | None = None,
+                     occasion: str | None = None) -> Credential:
     """The credential of a certification, issued once (a repeated call returns the same credential).
+
+    `occasion` names a later issue for the same certification (e.g. after a revoked certification was
+    reinstated): one credential per occasion.
 
     `credits_earned` defaults to the credit of the certification's completions; `valid_until` (the last day
     of the continuing-education cycle) defaults to the end of the edition's first cycle, none without one.
     """
     settings = _settings(settings)
     now = now or utcnow()
-    event_key = f"certification:{certification.id}"
+    event_key = f"certification:{certification.id}" + (f":{occasion}" if occasion else "")
     book, edition = _edition(settings, certification.edition_id)
     info = achievements.edition_achievement(book, edition)
     official = session.get(Official, certification.official_id)

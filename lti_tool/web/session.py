@@ -117,12 +117,13 @@ def _load(launch_id: str) -> tuple[LaunchSession | None, str | None]:
 
 
 def _lookup() -> tuple[LaunchSession | None, str | None]:
+    launch_id = _launch_id_from_request()
     cached = g.get("_lti_launch", _NOT_LOOKED_UP)
-    if cached is _NOT_LOOKED_UP:
-        launch_id = _launch_id_from_request()
-        cached = _load(launch_id) if launch_id else (None, "no_launch")
+    if cached is _NOT_LOOKED_UP or cached[0] != launch_id:
+        found = _load(launch_id) if launch_id else (None, "no_launch")
+        cached = (launch_id, found)
         g._lti_launch = cached
-    return cached
+    return cached[1]
 
 
 def current_launch() -> LaunchSession | None:

@@ -73,3 +73,18 @@ def test_records_entered_late_certify_and_record_the_ended_cycle_in_one_refresh(
     assert certification.standing(cert) == "lapsed"
     [credential] = credentials.credentials_for_certification(session, cert.id)
     assert credentials.verify_stored_credential(session, credential).status == "suspended"
+
+
+def test_undoing_the_reversal_reinstates_the_certificate_with_a_fresh_badge(session, rulebook, catalogue, signing_key):
+    official = _academy_official(session, rulebook)
+    records = _attend(session, official, SIX_WORKSHOPS)
+    [cert] = certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 1), actor="t").certified
+    completions.reverse_completion(session, records[-1], recorded_by="i", reason="marked by mistake", source="instructor")
+    certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 2), actor="t")
+    gen_completion(session, official, session.get(Activity, SIX_WORKSHOPS[-1]), records[-1].completed_on)
+    changes = certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 3), actor="t")
+    assert changes.certified == [cert] and certification.standing(cert) == "active"
+    issued = credentials.credentials_for_certification(session, cert.id)
+    statuses = sorted(credentials.verify_stored_credential(session, c).status for c in issued)
+    assert statuses == ["revoked", "valid"]
+    assert not certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 4), actor="t").any
