@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
+import re
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 
@@ -28,6 +29,7 @@ bp = Blueprint("lti", __name__)
 
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id")
 CONTENT_SECURITY_POLICY = "script-src 'self'; object-src 'none'; base-uri 'none'"
+CSP_SOURCE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]+)?$")
 
 
 @bp.after_request
@@ -111,10 +113,23 @@ def register_tool():
     try:
         platform = register(configuration_url, request.args.get("registration_token") or None, origin=request.remote_addr)
     except LtiRefusal as refusal:
-        return _refuse(refusal, "registration")
-    deployment_id = platform.deployments[0].deployment_id if platform.deployments else None
-    log.info("registered platform %s (%s, client %s) dynamically", platform.id, platform.issuer, platform.client_id)
-    return render_template("lti/registered.html", platform=platform, deployment_id=deployment_id)
+        response = _refuse(refusal, "registration")
+    else:
+        deployment_id = platform.deployments[0].deployment_id if platform.deployments else None
+        log.info("registered platform %s (%s, client %s) dynamically", platform.id, platform.issuer, platform.client_id)
+        response = render_template("lti/registered.html", platform=platform, deployment_id=deployment_id)
+    return _framed_by_registering_platform(make_response(response), configuration_url)
+
+
+def _framed_by_registering_platform(response, configuration_url: str):
+    # The platform shows this page in its own dialog before it is registered, so its origin is not yet
+    # among the registered ones the site-wide frame-ancestors policy allows.
+    parts = urlsplit(configuration_url)
+    if parts.scheme in ("http", "https") and parts.netloc and CSP_SOURCE.match(parts.netloc):
+        response.headers["Content-Security-Policy"] = (
+            f"{CONTENT_SECURITY_POLICY}; frame-ancestors 'self' {parts.scheme}://{parts.netloc}"
+        )
+    return response
 
 
 def _deep_linking_launch():

@@ -20,6 +20,7 @@ def test_moodle_registration_stores_the_platform_and_closes_the_dialog(client, e
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert "/static/lti/close-dialog.js" in page and "<script>" not in page
+    assert f"frame-ancestors 'self' {emulator.issuer}" in response.headers["Content-Security-Policy"]
 
     (recorded,) = emulator.registrations
     sent = recorded["request"]
@@ -60,6 +61,8 @@ def test_configuration_from_another_site_than_its_issuer_is_refused(client, emul
     url = emulator.start_dynamic_registration(REGISTER_URL).replace("127.0.0.1%3A", "localhost%3A")
     response = open_registration(client, url)
     assert response.status_code == 400 and error_code_of(response) == "issuer_mismatch"
+    # The platform's dialog may show the refusal: the page may be framed by where the request came from.
+    assert "frame-ancestors 'self' http://localhost:" in response.headers["Content-Security-Policy"]
     assert emulator.registrations == []
 
 
