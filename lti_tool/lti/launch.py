@@ -145,7 +145,8 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
 
     lifetime = setting("LTI_LAUNCH_LIFETIME_SECONDS")
     # A nonce must stay recorded while its token could still be accepted (exp + leeway), capped at a day.
-    seconds_left = min(max(float(claims["exp"]) - now.timestamp(), 0.0), 86400.0)
+    expires, moment = claims["exp"], now.timestamp()
+    seconds_left = 86400.0 if expires > moment + 86400 else max(expires - moment, 0.0)
     nonce_expiry = now + timedelta(seconds=seconds_left + leeway)
     launch_id = secrets.token_urlsafe(32)
     with db.transaction():

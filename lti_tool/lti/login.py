@@ -17,6 +17,9 @@ from .errors import LtiRefusal
 from .settings import LAUNCH_PATH, setting, tool_url
 
 
+MAX_URL_LENGTH = 2048
+
+
 @dataclass(frozen=True)
 class LoginStarted:
     """A recorded login: where the browser goes next and what it must keep."""
@@ -45,7 +48,7 @@ def start_login(params: Mapping[str, str]) -> LoginStarted:
     issuer = _required(params, "iss")
     login_hint = _required(params, "login_hint")
     target_link_uri = _required(params, "target_link_uri")
-    if _origin(target_link_uri) != _origin(tool_url("/")):
+    if len(target_link_uri) > MAX_URL_LENGTH or _origin(target_link_uri) != _origin(tool_url("/")):
         raise LtiRefusal("bad_target_link_uri", f"{target_link_uri!r} is not an address of this tool")
     client_id = (params.get("client_id") or "").strip() or None
     session = db.session

@@ -79,7 +79,7 @@ def parse_id_token(raw: str, *, max_bytes: int = DEFAULT_MAX_TOKEN_BYTES) -> Unv
     try:
         header = _b64url_json(parts[0])
         payload = _b64url_json(parts[1])
-    except ValueError:
+    except (ValueError, RecursionError):
         raise LtiRefusal("malformed_jwt", "the JWT header or payload is not base64url-encoded JSON") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise LtiRefusal("malformed_jwt", "the JWT header and payload must be JSON objects")
@@ -130,7 +130,9 @@ def verify_signature(
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def check_issuer_and_audience(claims: dict[str, Any], *, issuer: str, client_id: str) -> None:

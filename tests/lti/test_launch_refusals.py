@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import threading
 import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 
+from lti_tool.db import db
 from lti_tool.lti import claims as c
 from lti_tool.models import Deployment
 from tests.emulator import DELETE, SigningKey
@@ -220,3 +223,43 @@ def test_refusals_are_logged_with_their_code(driver, caplog):
     with caplog.at_level("WARNING", logger="lti_tool.lti.views"):
         driver.forged_launch(iss="http://127.0.0.1:1")
     assert any("wrong_issuer" in record.getMessage() for record in caplog.records)
+
+
+def test_deeply_nested_payload_is_malformed_not_a_crash(driver):
+    def part(text: str) -> str:
+        return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
+
+    header = part('{"alg": "RS256", "kid": "k"}')
+    token = f"{header}.{part('[' * 20000 + ']' * 20000)}.c2ln"
+    state = driver.login_state()["state"]
+    refused(driver.post_launch({"id_token": token, "state": state}), 400, "malformed_jwt")
+
+
+def test_absurd_expiry_is_accepted_without_crashing(driver):
+    assert driver.forged_launch(exp=10**400).status_code == 303
+
+
+def test_overlong_identifiers_are_refused(driver):
+    refused(driver.forged_launch(sub="4" * 300), 400, "invalid_message")
+
+
+def test_two_workers_posting_the_same_launch_at_once_accept_it_once(driver, app):
+    authenticated = driver.authenticate("learner1")
+    cookie_name = f"lti_state_{authenticated.state}"
+    secret = driver.client.get_cookie(cookie_name).value
+    db.session.rollback()  # this thread's test session must not hold SQLite's write lock meanwhile
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def post() -> None:
+        browser = app.test_client()
+        browser.set_cookie(cookie_name, secret, domain="localhost")
+        start.wait()
+        statuses.append(browser.post("/lti/launch", data=authenticated.fields).status_code)
+
+    workers = [threading.Thread(target=post) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(statuses) == [303, 401]
