@@ -54,7 +54,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "HTTP_TIMEOUT_SECONDS": float(os.environ.get("HTTP_TIMEOUT_SECONDS", "5")),
         # Reverse proxies in front of the tool whose X-Forwarded-* headers are trusted (0: none).
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # The outbox runs inside `lti-tool serve` on the embedded SQLite default, or when this is set;
+        # with PostgreSQL, run `lti-tool worker` processes instead.
         "RUN_OUTBOX_IN_PROCESS": _flag("RUN_OUTBOX_IN_PROCESS", False),
+        "OUTBOX_LEASE_SECONDS": float(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
+        "OUTBOX_BACKOFF_BASE_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "30")),
+        "OUTBOX_BACKOFF_CAP_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_CAP_SECONDS", "3600")),
+        # How often each course's LMS grades are read back (0 turns grade passback off).
+        "GRADE_SYNC_INTERVAL_SECONDS": float(os.environ.get("GRADE_SYNC_INTERVAL_SECONDS", "900")),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }
     config.update(overrides)

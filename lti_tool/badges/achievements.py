@@ -7,13 +7,12 @@ Rule files are the only source of names and numbers; where a field the badge wan
 
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine.rules import Edition, Issuer, RuleBook, RulesError, load_rulebook
+from ..engine.rules import Edition, Issuer, RuleBook, RulesError
+from ..rulebook import rulebook_for
 
 CARES_ALL = "cares-all"
 CARES_ITEM_PREFIX = "cares-"
@@ -52,32 +51,10 @@ class AchievementInfo:
 
 # ------------------------------------------------------------------------------------------ the rule book
 
-_cache_lock = threading.Lock()
-_cache: dict[str, tuple[float, RuleBook]] = {}
-
-
-def _newest_change(root: Path) -> float:
-    newest = 0.0
-    for directory, _dirs, files in os.walk(root):
-        for name in files:
-            if name.endswith((".yaml", ".yml")):
-                newest = max(newest, os.stat(os.path.join(directory, name)).st_mtime)
-    return newest
-
 
 def rulebook(rules_dir: Path | str) -> RuleBook:
-    """The rule book of `rules_dir`, loaded once and reloaded when a rule file changes."""
-    root = Path(rules_dir)
-    stamp = _newest_change(root) if root.is_dir() else 0.0
-    key = str(root.resolve())
-    with _cache_lock:
-        cached = _cache.get(key)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-    loaded = load_rulebook(root)
-    with _cache_lock:
-        _cache[key] = (stamp, loaded)
-    return loaded
+    """The rule book of `rules_dir` (the process-wide cache of lti_tool.rulebook)."""
+    return rulebook_for(rules_dir)
 
 
 # ------------------------------------------------------------------------------------------- achievements

@@ -11,7 +11,7 @@ import click
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the tool with gunicorn."""
+    """Serve the tool with gunicorn (on SQLite, the outbox runs inside it too)."""
     from gunicorn.app.base import BaseApplication
 
     from .. import create_app
@@ -27,6 +27,12 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("graceful_timeout", 10)
 
         def load(self):
-            return create_app()
+            app = create_app()
+            if app.config["RUN_OUTBOX_IN_PROCESS"] or app.config["DATABASE_URL"].startswith("sqlite"):
+                # Every worker process offers; a lock file lets one of them run the outbox at a time.
+                from .worker import start_background_worker
+
+                start_background_worker(app)
+            return app
 
     ToolServer().run()

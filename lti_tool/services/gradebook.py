@@ -645,6 +645,7 @@ def apply_results(session: Session, line_item: LineItem, results: list[Result],
     prefix = f"lms_grade:{line_item.id}:"
     standing = _lms_grade_completions(session, prefix)
     seen: set[int] = set()
+    changed: set[int] = set()
     for result in results:
         official = officials.get(result.user_id)
         if official is None:
@@ -677,17 +678,32 @@ def apply_results(session: Session, line_item: LineItem, results: list[Result],
             )
             report.recorded += int(created)
             report.unchanged += int(not created)
+            if created:
+                changed.add(official.id)
         elif counting:
             reason = (f"the LMS grade {result.score if result.score is not None else 0} of {result.maximum} "
                       f"is below the passing share {activity.passing_fraction}")
             report.reversed += _reverse_all(session, counting, reason, platform.issuer)
+            changed.add(official.id)
         else:
             report.unchanged += 1
     for official_id, items in standing.items():
         counting = [item for item in items if item.counts]
         if official_id not in seen and counting:
             report.reversed += _reverse_all(session, counting, "the LMS grade was removed", platform.issuer)
+            changed.add(official_id)
+    _refresh_certifications(session, changed)
     return report
+
+
+def _refresh_certifications(session: Session, official_ids: set[int]) -> None:
+    """Certificates, badges and certification scores follow the completions a grade sync changed."""
+    from ..rulebook import current_rulebook, today
+    from .certification import refresh_certifications  # certification queues scores through this module
+
+    for official_id in sorted(official_ids):
+        refresh_certifications(session, session.get(Official, official_id), current_rulebook(), as_of=today(),
+                               actor=GRADE_SYNC_ACTOR)
 
 
 def _officials_by_sub(session: Session, platform_id: int, subs: set[str]) -> dict[str, Official]:

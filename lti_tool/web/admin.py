@@ -34,7 +34,7 @@ from ..services.credentials import credentials_for_municipality
 from ..services.completions import effective_completions
 from ..services.progress import official_progress
 from .formatting import register_formatting
-from .rulebook import current_rulebook, today
+from ..rulebook import current_rulebook, today
 from .session import current_launch, launch_url_for, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -29,7 +29,7 @@ from ..services import launches, roster
 from ..services.attendance_import import AttendanceFileError, COLUMNS, decode_file, import_attendance
 from .errors import error_response
 from .formatting import credit, status_words
-from .rulebook import current_rulebook, today
+from ..rulebook import current_rulebook, today
 from .session import LaunchSession, current_launch, launch_url_for, protect_launch_page, role_required
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from ..services.completions import effective_completions
 from ..services.progress import ProgrammeProgress, official_progress
 from .charts import credit_over_time
 from .formatting import register_formatting
-from .rulebook import current_rulebook, today
+from ..rulebook import current_rulebook, today
 from .session import current_launch, launch_url_for, role_required
 
 bp = Blueprint("learner", __name__, url_prefix="/learner")

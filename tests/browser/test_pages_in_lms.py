@@ -16,7 +16,7 @@ from lti_tool.services.catalogue import sync_catalogue
 from lti_tool.services.completions import record_completion
 from lti_tool.services.enrollments import enroll
 from lti_tool.services.officials import add_municipality
-from lti_tool.web.rulebook import current_rulebook
+from lti_tool.rulebook import current_rulebook
 
 from .conftest import SCREENSHOTS, axe_script
 

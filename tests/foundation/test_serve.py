@@ -64,6 +64,8 @@ def test_served_tool_is_healthy_and_its_jwks_verifies_keys_dir_signatures(tmp_pa
         token = jwt.encode({"iss": "tool"}, private_key, algorithm="RS256", headers={"kid": published[0]["kid"]})
         assert jwt.decode(token, jwt.PyJWK(published[0]).key, algorithms=["RS256"]) == {"iss": "tool"}
         assert (tmp_path / "instance" / "secret_key").exists()
+        # On SQLite the outbox runs inside the server: one worker process holds its lock file.
+        assert (tmp_path / "instance" / "outbox-worker.lock").exists()
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

@@ -364,3 +364,21 @@ def test_an_unknown_course_is_refused_with_a_reason(moodle, session, when):
 
     with pytest.raises(GradebookError, match="offers no line items service"):
         enqueue_grade_sync(session, context, now=when)
+
+
+def test_a_passing_grade_that_completes_a_programme_certifies_the_official(moodle, session):
+    from lti_tool.models import Certification
+    from lti_tool.services.enrollments import enroll
+    from lti_tool.rulebook import current_rulebook
+    from tests.factories import gen_completion, gen_municipality
+
+    official = learner(session, moodle)
+    official.municipality_id = gen_municipality(session).id
+    enroll(session, official, "ccmo", current_rulebook(), actor="test", enrolled_on=date.today() - timedelta(days=90))
+    for n in range(5):  # 15 of the 18 hours; the graded workshop brings the last 3
+        gen_completion(session, official, gen_activity(session, f"earlier-workshop-{n}"), date.today() - timedelta(days=60 - n))
+    session.commit()
+    moodle.emulator.set_result(2, "4", 80, "passed")
+    assert sync(moodle, session)["recorded"] == 1
+    certification = session.scalars(select(Certification).where(Certification.official_id == official.id)).one()
+    assert certification.edition_id == "ccmo-academy"
