@@ -53,6 +53,7 @@ from ..models import (
 )
 from ..outbox import JobContext, PermanentJobError, RetryLater, enqueue, find_job, job_handler, job_outcome
 from .audit import record_audit
+from .members import remember_members
 from .completions import (
     EffectiveCompletion,
     build_effective,
@@ -773,28 +774,16 @@ def sync_roster(ctx: JobContext) -> None:
     if context is None or not context.memberships_url:
         raise PermanentJobError(f"course {ctx.payload['context_id']} is gone or has no membership service")
     platform_id, memberships_url, context_id = context.platform_id, context.memberships_url, context.id
+    ctx.checkpoint()  # no transaction held while the platform answers
     client = ctx.service_client()
     members = [member for member in list_members(client, memberships_url, role="Learner") if member.active]
-    known = _officials_by_sub(session, platform_id, {member.user_id for member in members})
-    created = updated = 0
-    for member in members:
-        official = known.get(member.user_id)
-        if official is None:
-            official = Official(platform_id=platform_id, sub=member.user_id)
-            session.add(official)
-            created += 1
-        changed = False
-        for field_name in ("name", "given_name", "family_name", "email"):
-            value = getattr(member, field_name)
-            if value and getattr(official, field_name) != value:
-                setattr(official, field_name, value)
-                changed = True
-        updated += int(changed and official.id is not None)
-    session.flush()
-    if created or updated:
+    before = len(_officials_by_sub(session, platform_id, {member.user_id for member in members}))
+    officials = remember_members(session, platform_id, members)
+    created = len(officials) - before
+    if created:
         record_audit(session, actor=ROSTER_SYNC_ACTOR, action="lms.roster_synced", subject_type="context",
-                     subject_id=context_id, details={"created": created, "updated": updated})
-    ctx.outcome = {"members": len(members), "created": created, "updated": updated}
+                     subject_id=context_id, details={"created": created})
+    ctx.outcome = {"members": len(members), "created": created}
 
 
 __all__ = [

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .. import engine
@@ -36,15 +35,13 @@ from .audit import record_audit
 from .certification import refresh_certifications
 from .completions import CompletionError, EffectiveCompletion, build_effective, record_completion, reverse_completion
 from .gradebook import enqueue_completion_score
+from .members import NRPS_ACTOR, remember_members
 from .officials import OfficialError, parse_credit as parse_hours
 from .progress import official_progress
 
 MARK_SOURCE = "instructor"
-NRPS_ACTOR = "lms-roster"
 # Members asked for per page; the platform's Link rel="next" leads to the rest.
 MEMBERS_PAGE_SIZE = 200
-# Officials created per INSERT statement (well under SQLite's limit of bound values).
-INSERT_BATCH = 500
 
 MARKED, NOT_MARKED, REVERSED = "marked", "not_marked", "reversed"
 
@@ -82,46 +79,6 @@ def fetch_members(client: ServiceClient, url: str) -> list[Member]:
 def is_learner(member: Member) -> bool:
     """Whether a course member holds a learner role (only learners are marked and graded)."""
     return member.active and any((role.scope, role.name) in LEARNER_ROLES for role in map(parse_role, member.roles))
-
-
-def _insert(session: Session, table):
-    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
-
-
-def remember_members(session: Session, platform_id: int, members: Iterable[Member]) -> dict[str, Official]:
-    """The officials behind course members by LMS user id, created when new and with the names and email the
-    platform sent (safe when two requests remember the same members at once)."""
-    members = {member.user_id: member for member in members}
-    if not members:
-        return {}
-    table = Official.__table__
-    user_ids = list(members)
-    for start in range(0, len(user_ids), INSERT_BATCH):
-        session.execute(
-            _insert(session, table)
-            .values([{"platform_id": platform_id, "sub": user_id, "is_tool_admin": False, "created_at": utcnow()}
-                     for user_id in user_ids[start:start + INSERT_BATCH]])
-            .on_conflict_do_nothing(index_elements=["platform_id", "sub"])
-        )
-    officials = {
-        official.sub: official
-        for official in session.scalars(
-            select(Official).where(Official.platform_id == platform_id, Official.sub.in_(list(members)))
-        )
-    }
-    changed = 0
-    for user_id, official in officials.items():
-        member = members[user_id]
-        fields = {name: getattr(member, name) for name in ("name", "given_name", "family_name", "email")}
-        updates = {name: value[:255] for name, value in fields.items() if value and getattr(official, name) != value[:255]}
-        for name, value in updates.items():
-            setattr(official, name, value)
-        changed += bool(updates)
-    session.flush()
-    if changed:
-        record_audit(session, actor=NRPS_ACTOR, action="officials.refreshed_from_lms", subject_type="platform",
-                     subject_id=platform_id, details={"members": len(members), "changed": changed})
-    return officials
 
 
 def known_course_officials(session: Session, context: Context) -> list[Official]:

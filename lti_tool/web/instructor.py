@@ -26,6 +26,7 @@ from ..keys import KeyProblem
 from ..lms import LmsError
 from ..models import Activity, Official, ResourceLink
 from ..services import launches, roster
+from ..services.members import remember_members
 from ..services.attendance_import import AttendanceFileError, COLUMNS, decode_file, import_attendance
 from .errors import error_response
 from .formatting import credit, status_words
@@ -224,7 +225,7 @@ def _course_members(launch: LaunchSession, *, also_known: bool, also: list[Offic
         else:
             learners = [member for member in members if roster.is_learner(member)]
             others = sum(1 for member in members if member.active and not roster.is_learner(member))
-            officials = {o.id: o for o in roster.remember_members(session, launch.platform_id, learners).values()}
+            officials = {o.id: o for o in remember_members(session, launch.platform_id, learners).values()}
     if also_known or problem is not None:
         officials.update({o.id: o for o in roster.known_course_officials(session, launch.context)})
     officials.update({o.id: o for o in also if launch.same_platform(o)})
