@@ -141,11 +141,11 @@ def _edition_alignments(edition: Edition) -> tuple[AlignmentTarget, ...]:
 def edition_achievement(book: RuleBook, edition: Edition) -> AchievementInfo:
     """The achievement of completing one programme edition."""
     program = book.programs[edition.program]
-    description = getattr(edition, "description", None) or (
+    description = edition.description or (
         f"Awarded by {book.issuers[program.issuer_id].name} to an official who completed the "
         f"{edition.title} programme."
     )
-    criteria = getattr(edition, "criteria", None) or _composed_criteria(edition)
+    criteria = edition.criteria or _composed_criteria(edition)
     level = _program_levels(book).get(edition.program, 1)
     return AchievementInfo(
         id=edition.id,

@@ -276,6 +276,9 @@ class Edition:
     areas: tuple[Term, ...]
     vocabulary: Catalogue = field(repr=False, compare=False)
     source: str = ""
+    # What the programme's badge says about it (composed from the numbers when absent).
+    description: str | None = None
+    criteria: str | None = None
     _options: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
@@ -472,6 +475,7 @@ EDITION_FILE = Record(
         "program": SLUG,
         "title": Text(),
         "description": optional(Text()),
+        "criteria": optional(Text()),
         "applies_from": Day(),
         "applies_until": optional(Day()),
         "unit": Text(choices=UNITS),
@@ -944,6 +948,8 @@ def _build_edition(document: dict, path: Path, programs: Mapping[str, Program], 
         areas=catalogue.areas,
         vocabulary=catalogue,
         source=file_label(path),
+        description=document["description"],
+        criteria=document["criteria"],
     )
 
 

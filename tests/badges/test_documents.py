@@ -127,3 +127,20 @@ def test_the_ob2_documents_use_the_ob2_context_and_mirror_the_credential(book):
     assert assertion["badge"] == badge_class["id"] and badge_class["issuer"] == issuer["id"]
     assert assertion["issuedOn"] == credential["awardedDate"]
     assert load_context(OB_V2_CONTEXT)["@context"]["Assertion"] == "obi:Assertion"
+
+
+def test_an_editions_badge_wording_comes_from_its_rule_file(tmp_path):
+    import shutil
+
+    from lti_tool.badges.achievements import edition_achievement
+    from lti_tool.engine import default_rules_dir, load_rulebook
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    edition_file = rules / "editions" / "ccpl-academy.yaml"
+    edition_file.write_text(edition_file.read_text().replace(
+        "description: >-", "criteria: Thirty-six hours and one PSELC workshop per area.\ndescription: >-", 1))
+    book = load_rulebook(rules)
+    info = edition_achievement(book, book.edition("ccpl-academy"))
+    assert info.criteria == "Thirty-six hours and one PSELC workshop per area."
+    assert info.description.startswith("Awarded by the Connecticut Conference of Municipalities and the UConn")
