@@ -1,8 +1,9 @@
 """The launch: validate the id_token against its login, store it server-side, and pick the landing page.
 
 Order of the checks (each refusal has its own code, see `lti/errors.py`):
-form fields → token size, format and header → login state (known, not expired) → platform key by kid →
-signature, exp, iat → iss, aud, azp → LTI claims → deployment known and active → in one transaction:
+form fields → token size, format and header → login state (known, not expired), read with the platform and
+the deployment → platform key by kid → signature, exp, iat → iss, aud, azp → LTI claims → deployment known
+and active → in one transaction:
 nonce unused (a unique row), nonce matches the login, state unused (an UPDATE that must hit one row),
 state bound to this browser → official, course, placement and launch rows written.
 """
@@ -111,7 +112,10 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
     kid = check_header(token.header)
 
     session = db.session
-    login = launches.load_state(session, state) if len(state) <= MAX_STATE_LENGTH else None
+    # The deployment the (not yet verified) token names is looked up with the state, in the same query.
+    claimed_deployment = token.payload.get(c.DEPLOYMENT_ID)
+    claimed_deployment = claimed_deployment if isinstance(claimed_deployment, str) else ""
+    login = launches.load_state(session, state, claimed_deployment) if len(state) <= MAX_STATE_LENGTH else None
     if login is None:
         raise LtiRefusal("unknown_state", "the state does not match any login started by this tool")
     now = utcnow()
@@ -133,10 +137,9 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
     check_issuer_and_audience(claims, issuer=login.issuer, client_id=login.client_id)
     check_lti_message(claims, target_link_uri=login.target_link_uri)
 
-    deployment = launches.find_deployment(session, login.platform_id, claims[c.DEPLOYMENT_ID])
-    if deployment is None:
+    if login.deployment_row_id is None:
         launches.record_pending_deployment(session, login.platform_id, claims[c.DEPLOYMENT_ID])
-    if deployment is None or not deployment.active:
+    if not login.deployment_active:
         raise LtiRefusal(
             "deployment_pending",
             f"deployment {claims[c.DEPLOYMENT_ID]!r} of {login.platform_name} is not approved yet; "
@@ -161,7 +164,7 @@ def complete_launch(form: Mapping[str, str], cookies: Mapping[str, str]) -> Comp
             session,
             launch_id=launch_id,
             platform_id=login.platform_id,
-            deployment_id=deployment.id,
+            deployment_id=login.deployment_row_id,
             claims=claims,
             expires_at=now + timedelta(seconds=lifetime),
             now=now,

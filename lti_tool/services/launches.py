@@ -57,6 +57,7 @@ class _Statements:
             platforms.c.issuer == bindparam("wanted_issuer"), platforms.c.client_id == bindparam("wanted_client")
         )
         self.insert_state = states.insert()
+        deployments = Deployment.__table__
         self.load_state = (
             select(
                 states.c.state,
@@ -70,11 +71,17 @@ class _Statements:
                 platforms.c.client_id,
                 platforms.c.keyset_url,
                 platforms.c.auth_login_url,
+                deployments.c.id.label("deployment_row_id"),
+                deployments.c.active.label("deployment_active"),
             )
             .join(platforms, platforms.c.id == states.c.platform_id)
+            .outerjoin(
+                deployments,
+                (deployments.c.platform_id == states.c.platform_id)
+                & (deployments.c.deployment_id == bindparam("wanted_deployment")),
+            )
             .where(states.c.state == bindparam("wanted_state"))
         )
-        deployments = Deployment.__table__
         self.find_deployment = select(deployments.c.id, deployments.c.active).where(
             deployments.c.platform_id == bindparam("wanted_platform"),
             deployments.c.deployment_id == bindparam("wanted_deployment"),
@@ -158,11 +165,12 @@ def create_login_state(
     )
 
 
-def load_state(session: Session, state: str) -> Row | None:
-    """The login state (used or not) with what the launch needs of its platform: state, nonce,
-    browser_binding, target_link_uri, expires_at, platform_id, platform_name, issuer, client_id, keyset_url,
-    auth_login_url."""
-    return session.connection().execute(_statements(session).load_state, {"wanted_state": state}).first()
+def load_state(session: Session, state: str, deployment_id: str) -> Row | None:
+    """The login state (used or not) with what the launch needs of its platform and of the deployment the
+    token names: state, nonce, browser_binding, target_link_uri, expires_at, platform_id, platform_name, issuer,
+    client_id, keyset_url, auth_login_url, deployment_row_id and deployment_active (None when unknown)."""
+    parameters = {"wanted_state": state, "wanted_deployment": deployment_id}
+    return session.connection().execute(_statements(session).load_state, parameters).first()
 
 
 def find_deployment(session: Session, platform_id: int, deployment_id: str) -> Row | None:
