@@ -13,6 +13,7 @@ from .common import CommandError
 from .db import db_group
 from .evaluate import evaluate as evaluate_command
 from .keys import keys_group
+from .lti import deployment_group, launches_group
 from .platform import platform_group
 from .rules import rules
 from .serve import serve_command
@@ -30,6 +31,8 @@ cli.add_command(catalogue_group)
 cli.add_command(db_group)
 cli.add_command(evaluate_command)
 cli.add_command(keys_group)
+cli.add_command(deployment_group)
+cli.add_command(launches_group)
 cli.add_command(platform_group)
 cli.add_command(rules)
 cli.add_command(serve_command)

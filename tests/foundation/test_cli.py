@@ -89,7 +89,8 @@ def test_every_issue_command_is_reachable_from_lti_tool(capsys):
 
     assert main(["--help"]) == 0
     listed = capsys.readouterr().out
-    for command in ("db", "keys", "platform", "serve", "rules", "evaluate", "catalogue", "worker", "badges"):
+    for command in ("db", "keys", "platform", "serve", "rules", "evaluate", "catalogue", "worker", "badges",
+                    "attendance", "deployment", "launches"):
         assert f"  {command} " in listed
 
 

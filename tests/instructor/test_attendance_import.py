@@ -176,22 +176,6 @@ def test_an_unreadable_file_is_refused_with_the_reason(course, client, session):
 # -- the command ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def runner(runner):
-    """The command runner with `lti-tool attendance` available."""
-    from lti_tool.cli import cli
-    from lti_tool.cli.attendance import attendance_group
-
-    if "attendance" in cli.commands:
-        yield runner
-        return
-    cli.add_command(attendance_group)
-    try:
-        yield runner
-    finally:
-        cli.commands.pop("attendance", None)
-
-
 def test_the_command_imports_reports_bad_lines_and_exits_1(course, runner, tmp_path, session):
     export = tmp_path / "convention.csv"
     export.write_text(f"{HEADER}\nR-1,,,learner1@example.com,,yes,2025-11-18,\nR-2,,,x@example.com,,yes,2025-11-18,\n")
