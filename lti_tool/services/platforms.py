@@ -71,7 +71,7 @@ def register_platform(
     *,
     issuer: str,
     client_id: str,
-    deployment_id: str,
+    deployment_id: str | None,
     auth_login_url: str,
     auth_token_url: str,
     keyset_url: str,
@@ -80,7 +80,8 @@ def register_platform(
     registered_by: str = "manual",
     details: dict | None = None,
 ) -> Platform:
-    """Record a platform registration with one active deployment."""
+    """Record a platform registration with one active deployment; without a deployment id (a dynamic
+    registration that named none), its first launch records the deployment as pending for approval."""
     # The issuer is compared exactly at launch, so it is stored exactly as given.
     _check_url("--issuer", issuer)
     for label, value in (
@@ -91,7 +92,7 @@ def register_platform(
         _check_url(label, value)
     if not client_id or not client_id.strip():
         raise PlatformError("--client-id must not be empty")
-    if not deployment_id or not deployment_id.strip():
+    if deployment_id is not None and not deployment_id.strip():
         raise PlatformError("--deployment-id must not be empty")
     if find_platform(session, issuer, client_id) is not None:
         raise PlatformError(f"a platform with issuer {issuer} and client id {client_id} is already registered")
@@ -108,7 +109,8 @@ def register_platform(
     session.add(platform)
     session.flush()
     platform_origins.invalidate()
-    add_deployment(session, platform, deployment_id, active=True, actor=actor)
+    if deployment_id is not None:
+        add_deployment(session, platform, deployment_id, active=True, actor=actor)
     record_audit(
         session,
         actor=actor,
