@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# What the tool tells an LMS its address is (set TOOL_BASE_URL to the public https:// address in production).
+run: export TOOL_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test setup bench browser-deps clean
 
@@ -36,10 +38,10 @@ run: setup
 	@echo
 	@echo "Civic Credentials is starting on http://$(HOST):$(PORT)"
 	@echo "Give these to your LMS administrator (Moodle: Site administration > Plugins > Activity modules > External tool > Manage tools):"
-	@echo "  Dynamic registration URL: $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/lti/register"
-	@echo "  Tool URL / redirection URI: $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/lti/launch"
-	@echo "  Initiate login URL:        $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/lti/login"
-	@echo "  Public keyset URL:         $${TOOL_BASE_URL:-http://$(HOST):$(PORT)}/.well-known/jwks.json"
+	@echo "  Dynamic registration URL:   $(TOOL_BASE_URL)/lti/register"
+	@echo "  Tool URL / redirection URI: $(TOOL_BASE_URL)/lti/launch"
+	@echo "  Initiate login URL:         $(TOOL_BASE_URL)/lti/login"
+	@echo "  Public keyset URL:          $(TOOL_BASE_URL)/.well-known/jwks.json"
 	@echo
 	$(BIN)/lti-tool serve --host $(HOST) --port $(PORT)
 
