@@ -152,6 +152,26 @@ def _chain(session: Session, root: Completion) -> list[Completion]:
     )
 
 
+def _correction(root: Completion, current: Completion, *, kind: str, source: str, source_key: str,
+                recorded_by: str, reason: str, recorded_from: str | None = None, **changes) -> Completion:
+    """A new entry of `kind` correcting `root`, carrying the values that apply now unless `changes` say otherwise."""
+    values = {name: getattr(current, name) for name in ("activity_id", "completed_on", "hours", "areas", "format",
+                                                         "provider", "evidence")}
+    values.update({name: value for name, value in changes.items() if value is not None})
+    return Completion(
+        official_id=root.official_id,
+        kind=kind,
+        corrects_id=root.id,
+        source=source,
+        source_key=source_key,
+        recorded_by=recorded_by,
+        recorded_from=recorded_from,
+        reason=reason,
+        resource_link_id=root.resource_link_id,
+        **values,
+    )
+
+
 def reverse_completion(
     session: Session,
     completion: Completion,
@@ -167,27 +187,13 @@ def reverse_completion(
     if not reason or not reason.strip():
         raise CompletionError("a reversal needs a reason")
     root = _root_of(session, completion)
-    for correction in _chain(session, root):
+    chain = _chain(session, root)
+    for correction in chain:
         if correction.kind == "reversal":
             return correction, False
-    current = _current_values(root, _chain(session, root))
-    row = Completion(
-        official_id=root.official_id,
-        activity_id=current.activity_id,
-        kind="reversal",
-        corrects_id=root.id,
-        completed_on=current.completed_on,
-        hours=current.hours,
-        areas=current.areas,
-        format=current.format,
-        provider=current.provider,
-        source=source,
-        source_key=source_key or f"reversal:{root.id}",
-        recorded_by=recorded_by,
-        recorded_from=recorded_from,
-        reason=reason,
-        resource_link_id=root.resource_link_id,
-    )
+    row = _correction(root, _current_values(root, chain), kind="reversal", source=source,
+                      source_key=source_key or f"reversal:{root.id}", recorded_by=recorded_by, reason=reason,
+                      recorded_from=recorded_from)
     row, created = _insert_once(session, row)
     if created:
         record_audit(
@@ -223,26 +229,16 @@ def amend_completion(
     chain = _chain(session, root)
     if any(row.kind == "reversal" for row in chain):
         raise CompletionError("this completion was reversed; record a new completion instead")
-    current = _current_values(root, chain)
-    row = Completion(
-        official_id=root.official_id,
-        activity_id=current.activity_id,
-        kind="amendment",
-        corrects_id=root.id,
-        completed_on=completed_on or current.completed_on,
-        hours=Decimal(str(hours)) if hours is not None else current.hours,
-        areas=sorted(areas) if areas is not None else current.areas,
-        format=format if format is not None else current.format,
-        provider=provider if provider is not None else current.provider,
-        source="admin",
-        source_key=f"amendment:{root.id}:{len(chain) + 1}",
-        recorded_by=recorded_by,
-        recorded_from=recorded_from,
-        evidence=evidence if evidence is not None else current.evidence,
-        reason=reason,
-        resource_link_id=root.resource_link_id,
+    row = _correction(
+        root, _current_values(root, chain), kind="amendment", source="admin",
+        source_key=f"amendment:{root.id}:{len(chain) + 1}", recorded_by=recorded_by, reason=reason,
+        recorded_from=recorded_from, completed_on=completed_on,
+        hours=Decimal(str(hours)) if hours is not None else None,
+        areas=sorted(areas) if areas is not None else None, format=format, provider=provider, evidence=evidence,
     )
-    row, _ = _insert_once(session, row)
+    row, created = _insert_once(session, row)
+    if not created:
+        raise CompletionError("this completion was corrected by someone else at the same moment; reload and try again")
     record_audit(
         session,
         actor=recorded_by,
@@ -264,24 +260,8 @@ def approve_completion(session: Session, completion: Completion, *, recorded_by:
     for row in chain:
         if row.kind == "approval":
             return row
-    current = _current_values(root, chain)
-    row = Completion(
-        official_id=root.official_id,
-        activity_id=current.activity_id,
-        kind="approval",
-        corrects_id=root.id,
-        completed_on=current.completed_on,
-        hours=current.hours,
-        areas=current.areas,
-        format=current.format,
-        provider=current.provider,
-        source="admin",
-        source_key=f"approval:{root.id}",
-        recorded_by=recorded_by,
-        reason=reason,
-        evidence=current.evidence,
-        resource_link_id=root.resource_link_id,
-    )
+    row = _correction(root, _current_values(root, chain), kind="approval", source="admin",
+                      source_key=f"approval:{root.id}", recorded_by=recorded_by, reason=reason)
     row, created = _insert_once(session, row)
     if created:
         record_audit(
