@@ -51,6 +51,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "KEYS_DIR": Path(os.environ.get("KEYS_DIR", PROJECT_ROOT / "keys")),
         "RULES_DIR": Path(os.environ.get("RULES_DIR", PROJECT_ROOT / "rules")),
         "KEY_GRACE_DAYS": int(os.environ.get("KEY_GRACE_DAYS", "7")),
+        # Programme days (deadlines, "today" on pages, dates of marks) are the certifying bodies' days.
+        "TOOL_TIMEZONE": os.environ.get("TOOL_TIMEZONE", "America/New_York"),
         "HTTP_TIMEOUT_SECONDS": float(os.environ.get("HTTP_TIMEOUT_SECONDS", "5")),
         # Reverse proxies in front of the tool whose X-Forwarded-* headers are trusted (0: none).
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -73,5 +74,10 @@ def current_rulebook() -> engine.RuleBook:
 
 
 def today() -> dt.date:
-    """The day progress is evaluated on."""
-    return dt.date.today()
+    """Today in the tool's time zone (TOOL_TIMEZONE): the day progress is evaluated on."""
+    return local_today(current_app.config["TOOL_TIMEZONE"])
+
+
+def local_today(zone: str) -> dt.date:
+    """Today's date in the time zone `zone` (an IANA name such as America/New_York)."""
+    return dt.datetime.now(ZoneInfo(zone)).date()

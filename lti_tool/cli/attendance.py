@@ -3,7 +3,6 @@ export (the format is described in lti_tool/services/attendance_import.py and on
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from flask import current_app
 
 from ..db import db
 from ..engine.rules import RulesError, load_rulebook
+from ..rulebook import local_today
 from ..services import launches, platforms
 from ..services.attendance_import import AttendanceFileError, AttendanceReport, decode_file, import_attendance
 from .common import CommandError, cli_actor, with_app
@@ -47,7 +47,7 @@ def _import(text: str, file_name: str, activity_id: str, platform_id: int | None
     try:
         report = import_attendance(
             db.session, text, platform_id=chosen_id, activity=activity, actor=cli_actor(), rulebook=rulebook,
-            as_of=dt.date.today(), origin="cli", file_name=file_name,
+            as_of=local_today(current_app.config["TOOL_TIMEZONE"]), origin="cli", file_name=file_name,
         )
     except AttendanceFileError as exc:
         raise CommandError(f"{file_name}: {exc}") from None

@@ -91,13 +91,13 @@ def enroll(
     rulebook: engine.RuleBook,
     *,
     actor: str,
-    enrolled_on: dt.date | None = None,
+    enrolled_on: dt.date,
     membership_since: dt.date | None = None,
     edition_id: str | None = None,
     origin: str | None = None,
 ) -> Enrollment:
-    """Enroll an official in a programme after checking eligibility; raises EnrollmentError with the reasons."""
-    enrolled_on = enrolled_on or dt.date.today()
+    """Enroll an official in a programme on `enrolled_on` after checking eligibility; raises EnrollmentError
+    with the reasons."""
     if program not in rulebook.programs:
         raise EnrollmentError(f"unknown programme {program!r}")
     if active_enrollment(session, official, program) is not None:
@@ -126,6 +126,7 @@ def enroll(
 
 def migrate_enrollment(
     session: Session, enrollment: Enrollment, rulebook: engine.RuleBook, edition_id: str, *, actor: str, reason: str,
+    on: dt.date,
 ) -> Enrollment:
     """Move an enrollment to another edition of the same programme: the old one ends, a new one keeps its date."""
     if not reason.strip():
@@ -135,7 +136,7 @@ def migrate_enrollment(
         raise EnrollmentError(f"{edition_id} is not an edition of {enrollment.program}")
     if enrollment.ended_on is not None:
         raise EnrollmentError("this enrollment has ended")
-    enrollment.ended_on = dt.date.today()
+    enrollment.ended_on = on
     enrollment.ended_reason = f"moved to {edition_id}: {reason}"
     moved = Enrollment(
         official_id=enrollment.official_id,

@@ -387,7 +387,7 @@ def migrate(official_id: int, enrollment_id: int):
         if enrollment is None or enrollment.official_id != official.id:
             raise FormProblem(f"enrollment {enrollment_id} is not on this official's record")
         enrollments.migrate_enrollment(db.session, enrollment, current_rulebook(), request.form.get("edition_id", ""),
-                                       actor=_actor(), reason=request.form.get("reason", ""))
+                                       actor=_actor(), reason=request.form.get("reason", ""), on=today())
         refresh_certifications(db.session, official, current_rulebook(), as_of=today(), actor=_actor())
 
     return _record_change(official, "migrated", change)

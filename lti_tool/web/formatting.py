@@ -49,7 +49,11 @@ def days_left(day: dt.date | None, today: dt.date | None = None) -> str:
     """How far `day` is from today in words: `in 12 days`, `today`, `3 days ago`."""
     if day is None:
         return ""
-    delta = (day - (today or dt.date.today())).days
+    if today is None:
+        from ..rulebook import today as tool_today
+
+        today = tool_today()
+    delta = (day - today).days
     if delta == 0:
         return "today"
     if delta == 1:

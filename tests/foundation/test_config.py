@@ -58,3 +58,13 @@ def test_https_base_url_makes_cookies_cross_site_and_secure(monkeypatch, tmp_pat
     config = load_config()
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "None"
+
+
+def test_today_is_the_certifying_bodies_day_not_the_servers(monkeypatch, tmp_path):
+    from lti_tool.rulebook import local_today
+
+    _clear(monkeypatch)
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
+    assert load_config()["TOOL_TIMEZONE"] == "America/New_York"
+    # 25 hours apart: these two zones never share a date.
+    assert local_today("Pacific/Kiritimati") > local_today("Pacific/Pago_Pago")

@@ -18,7 +18,8 @@ def test_new_enrollments_get_the_edition_in_force_and_keep_it(session, rulebook)
     enrollments.set_default_edition(session, rulebook, "ccmo", "ccmo-classic", actor="admin")
     assert enrollment.edition_id == "ccmo-academy"
     other = gen_official(session, municipality=gen_municipality(session, ccm_member=True))
-    assert enrollments.enroll(session, other, "ccmo", rulebook, actor="test").edition_id == "ccmo-classic"
+    assert enrollments.enroll(session, other, "ccmo", rulebook, actor="test",
+                              enrolled_on=date(2026, 6, 1)).edition_id == "ccmo-classic"
 
 
 def test_classic_ccmo_is_only_for_member_municipalities(session, rulebook):
@@ -57,8 +58,9 @@ def test_a_second_enrollment_in_the_same_programme_is_refused(session, rulebook)
 def test_migrating_keeps_the_enrollment_date_and_ends_the_old_one(session, rulebook):
     official = gen_official(session, municipality=gen_municipality(session))
     old = enrollments.enroll(session, official, "ccmo", rulebook, actor="t", enrolled_on=date(2026, 1, 5))
-    moved = enrollments.migrate_enrollment(session, old, rulebook, "ccmo-classic", actor="admin", reason="board decision")
-    assert old.ended_on is not None and "board decision" in old.ended_reason
+    moved = enrollments.migrate_enrollment(session, old, rulebook, "ccmo-classic", actor="admin",
+                                           reason="board decision", on=date(2026, 3, 1))
+    assert old.ended_on == date(2026, 3, 1) and "board decision" in old.ended_reason
     assert moved.enrolled_on == date(2026, 1, 5) and moved.migrated_from_id == old.id
     assert enrollments.active_enrollment(session, official, "ccmo").id == moved.id
 
