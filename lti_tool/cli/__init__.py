@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from .admin import admin_group
 from .attendance import attendance_group
 from .badges import badges_group
 from .catalogue import catalogue_group
@@ -25,6 +26,7 @@ def cli() -> None:
     """Civic Credentials: run, configure and inspect the LTI tool."""
 
 
+cli.add_command(admin_group)
 cli.add_command(attendance_group)
 cli.add_command(badges_group)
 cli.add_command(catalogue_group)

@@ -250,3 +250,19 @@ def approve_completion(session: Session, official: Official, completion: Complet
         row = completions.approve_completion(session, completion, recorded_by=actor, reason=reason)
     _after_change(session, official, row, rulebook, as_of, actor, origin)
     return row
+
+
+def set_tool_admin(session: Session, official: Official, granted: bool, *, actor: str, reason: str) -> Official:
+    """Grant or withdraw the tool-level administrator flag (installation-wide rights, every platform)."""
+    require_reason(reason, "granting or withdrawing administrator rights")
+    if official.is_tool_admin != granted:
+        official.is_tool_admin = granted
+        session.flush()
+        record_audit(session, actor=actor, action="official.tool_admin_granted" if granted else "official.tool_admin_withdrawn",
+                     subject_type="official", subject_id=official.id, details={"reason": reason})
+    return official
+
+
+def tool_admins(session: Session) -> list[Official]:
+    """Every official holding the tool-level administrator flag."""
+    return list(session.scalars(select(Official).where(Official.is_tool_admin.is_(True)).order_by(Official.id)))

@@ -90,7 +90,7 @@ def test_every_issue_command_is_reachable_from_lti_tool(capsys):
     assert main(["--help"]) == 0
     listed = capsys.readouterr().out
     for command in ("db", "keys", "platform", "serve", "rules", "evaluate", "catalogue", "worker", "badges",
-                    "attendance", "deployment", "launches"):
+                    "attendance", "deployment", "launches", "admin"):
         assert f"  {command} " in listed
 
 
@@ -115,3 +115,22 @@ def test_evaluate_contract_through_the_console_script(tmp_path):
     )
     assert bad.returncode == 2
     assert "line 2" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_tool_administrators_are_granted_and_withdrawn_with_a_reason(runner, session):
+    from tests.factories import gen_official, gen_platform
+
+    platform = gen_platform(session)
+    official = gen_official(session, platform=platform, sub="42", name="Ada Admin")
+    session.commit()
+    platform_id = platform.id
+    assert runner.invoke("admin", "list").stdout.startswith("no tool administrators")
+    missing = runner.invoke("admin", "grant", "--platform", str(platform_id), "--user", "42")
+    assert missing.exit_code == 2 and "--reason" in missing.stderr
+    unknown = runner.invoke("admin", "grant", "--platform", str(platform_id), "--user", "7", "--reason", "x")
+    assert unknown.exit_code == 1 and "open the tool once" in unknown.stderr
+    granted = runner.invoke("admin", "grant", "--platform", str(platform_id), "--user", "42", "--reason", "CCM staff")
+    assert granted.exit_code == 0, granted.stderr
+    assert "Ada Admin" in runner.invoke("admin", "list").stdout
+    assert runner.invoke("admin", "revoke", "--platform", str(platform_id), "--user", "42", "--reason", "left").exit_code == 0
+    assert runner.invoke("admin", "list").stdout.startswith("no tool administrators")
