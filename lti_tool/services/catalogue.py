@@ -163,8 +163,12 @@ class CatalogueError(ValueError):
 
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = dict(problems)
-        super().__init__("; ".join(f"{FIELD_LABELS[name]}: {message}" if name else message
-                                   for name, message in self.problems.items()))
+        super().__init__("; ".join(self.messages))
+
+    @property
+    def messages(self) -> list[str]:
+        """Each problem in words, led by the field's label."""
+        return [f"{FIELD_LABELS[name]}: {message}" if name else message for name, message in self.problems.items()]
 
 
 def _text(value: object) -> str:

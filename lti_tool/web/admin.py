@@ -4,15 +4,21 @@ lapse reports, and CARES in Action.
 
 A platform administrator sees their own platform's officials, deployments and jobs; a tool administrator
 (Official.is_tool_admin) sees every platform's. Municipalities and the catalogue are shared by all platforms.
+
+Changing the catalogue (activities and their sessions) changes it for every platform of the installation, so any
+administrator may view it but only one who answers for the whole installation may change it: a tool administrator,
+or an LMS administrator when only one platform is registered (every registered platform counts, pending or not).
+Others see the catalogue forms disabled with that reason, and a change they send anyway is refused with 403.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Callable
 
 from flask import Blueprint, Response, abort, redirect, render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..db import db
 from ..models import (
@@ -29,11 +35,12 @@ from ..models import (
 )
 from ..outbox import jobs
 from ..services import cares, enrollments, fees, officials, platforms, reports
+from ..services import catalogue as catalogue_service
 from ..services.certification import refresh_certifications, standing
 from ..services.credentials import credentials_for_municipality
 from ..services.completions import effective_completions
 from ..services.progress import official_progress
-from .formatting import register_formatting
+from .formatting import credit, register_formatting
 from ..rulebook import current_rulebook, today
 from .session import current_launch, launch_url_for, role_required
 
@@ -54,6 +61,13 @@ NOTICES = {
     "cares": "The action item update is recorded.",
     "recognitions": "The recognition badges are issued.",
     "added": "The municipality is added.",
+    "activity_added": "The activity is added to the catalogue.",
+    "activity_saved": "The activity's changes are saved.",
+    "retired": "The activity is retired: the planner and course placements no longer offer it; its completions "
+               "still count.",
+    "restored": "The activity is offered again.",
+    "session_added": "The session is added: the planner can propose it.",
+    "session_cancelled": "The session is cancelled.",
 }
 
 
@@ -158,20 +172,236 @@ def activate(deployment_id: int):
 
 
 # -------------------------------------------------------------------------------------------------- catalogue
+# Who may change the catalogue every platform shares: see the module docstring.
+
+CATALOGUE_LOCKED = ("The catalogue is shared by every platform of this installation, so a change here changes it "
+                    "for all of them: only a tool administrator may change it. You can view it; ask a tool "
+                    "administrator for the change you need.")
+ACTIVITY_INPUTS = ("title", "kind", "hours", "points", "format", "provider", "category", "passing_fraction",
+                   "counts_once_per", "description", "aliases")
+REPEAT_WORDS = {
+    "programme": "No: once per programme",
+    "year": "Yes, once each year (events, yearly records)",
+    "completion": "Yes, every time (each completion is a different item, e.g. an article)",
+}
+
+
+def _catalogue_rights() -> tuple[bool, str | None]:
+    """Whether this administrator may change the shared catalogue, and if not, why."""
+    launch = current_launch()
+    if launch.roles.tool_admin:
+        return True, None
+    only_platform = db.session.scalar(select(func.count()).select_from(Platform)) == 1
+    if launch.roles.is_admin and only_platform:
+        return True, None
+    return False, CATALOGUE_LOCKED
+
+
+def _require_catalogue_rights() -> None:
+    allowed, why = _catalogue_rights()
+    if not allowed:
+        abort(403, description=why)
+
+
+def _catalogue_attempt(change: Callable[[], object], done: Callable[[], Response],
+                       failed: Callable[[list[str], dict[str, str]], object]):
+    """`_attempt` for catalogue changes: a refusal says which fields it is about, so the form can mark them."""
+    problems: dict[str, str] = {}
+
+    def guarded() -> None:
+        try:
+            change()
+        except catalogue_service.CatalogueError as exc:
+            problems.update(exc.problems)
+            raise FormProblem(str(exc)) from exc
+
+    def refused(errors: list[str]):
+        messages = catalogue_service.CatalogueError(problems).messages if problems else errors
+        return failed(messages, problems)
+
+    return _attempt(guarded, done, refused)
+
+
+def _activity_or_404(activity_id: str) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def _entries_of(activity: Activity) -> dict:
+    """An activity's values as its form shows them."""
+    return {
+        "title": activity.title, "kind": activity.kind, "hours": credit(activity.hours),
+        "points": credit(activity.points), "format": activity.format, "provider": activity.provider,
+        "category": activity.category or "", "passing_fraction": credit(activity.passing_fraction),
+        "counts_once_per": activity.counts_once_per, "description": activity.description or "",
+        "aliases": "\n".join(activity.aliases or []), "areas": list(activity.areas),
+    }
+
+
+def _entered_activity() -> dict:
+    """The activity fields the form sent (a field left out of the request is left out here)."""
+    entered = {name: request.form[name] for name in ACTIVITY_INPUTS if name in request.form}
+    if "areas_shown" in request.form:  # unticked boxes send nothing: the marker says the area boxes were there
+        entered["areas"] = request.form.getlist("areas")
+    return entered
+
+
+def _activity_arguments(entered: dict) -> dict:
+    """Form entries as the catalogue operations take them."""
+    arguments = dict(entered)
+    if "aliases" in arguments:
+        arguments["aliases"] = arguments["aliases"].splitlines()
+    return arguments
+
+
+def _catalogue_form_context() -> dict:
+    allowed, why = _catalogue_rights()
+    vocabulary = current_rulebook().catalogue
+    choices = {name: [(term.id, term.title) for term in getattr(vocabulary, name).values()]
+               for name in ("kinds", "formats", "providers", "categories")}
+    choices["areas"] = [(area.id, area.title) for area in vocabulary.areas]
+    return {"vocabulary": vocabulary, "choices": choices, "labels": catalogue_service.FIELD_LABELS,
+            "repeats": REPEAT_WORDS, "can_change": allowed, "locked_reason": why}
 
 
 @bp.get("/catalogue")
 @role_required("admin")
 def catalogue():
-    """The catalogue: activities with areas, credit, format, provider and their upcoming dated sessions."""
-    book = current_rulebook()
-    activities = list(db.session.scalars(select(Activity).order_by(Activity.title)))
+    """The catalogue: activities with areas, credit, format, provider and their upcoming dated sessions,
+    filtered by kind, area or provider."""
+    chosen = {name: request.args.get(name, "") for name in ("kind", "area", "provider")}
+    activities = [
+        activity for activity in db.session.scalars(select(Activity).order_by(Activity.title))
+        if (not chosen["kind"] or activity.kind == chosen["kind"])
+        and (not chosen["area"] or chosen["area"] in activity.areas)
+        and (not chosen["provider"] or activity.provider == chosen["provider"])
+    ]
     sessions_by_activity: dict[str, list] = {}
     for sitting in db.session.scalars(select(ActivitySession).where(ActivitySession.starts_on >= today())
                                       .order_by(ActivitySession.starts_on)):
         sessions_by_activity.setdefault(sitting.activity_id, []).append(sitting)
     return render_template("admin/catalogue.html", activities=activities, upcoming=sessions_by_activity,
-                           vocabulary=book.catalogue)
+                           chosen=chosen, notice=_notice(), **_catalogue_form_context())
+
+
+def _new_activity_page(entered: dict | None = None, problems: dict | None = None, errors: list[str] | None = None,
+                       status: int = 200):
+    default_fraction = Activity.__table__.c.passing_fraction.default.arg
+    entries = {"counts_once_per": "programme", "passing_fraction": credit(default_fraction), "areas": [],
+               **(entered or {})}
+    return render_template("admin/activity_new.html", entries=entries, problems=problems or {}, errors=errors or [],
+                           entered_id=request.form.get("id", ""), reason=request.form.get("reason", ""),
+                           **_catalogue_form_context()), status
+
+
+@bp.get("/catalogue/new")
+@role_required("admin")
+def activity_new():
+    """The form that adds an activity to the catalogue."""
+    return _new_activity_page()
+
+
+@bp.post("/catalogue/new")
+@role_required("admin")
+def activity_add():
+    """Add an activity to the catalogue (every platform's), with the reason."""
+    _require_catalogue_rights()
+    entered = {**dict.fromkeys(ACTIVITY_INPUTS, ""), "areas": [], **_entered_activity()}
+    activity_id = request.form.get("id", "").strip()
+    return _catalogue_attempt(
+        lambda: catalogue_service.add_activity(
+            db.session, vocabulary=current_rulebook().catalogue, id=activity_id, **_activity_arguments(entered),
+            actor=_actor(), reason=request.form.get("reason", ""), origin=_origin()),
+        lambda: redirect(launch_url_for("admin.activity_page", activity_id=activity_id, notice="activity_added"), 303),
+        lambda errors, problems: _new_activity_page(entered, problems, errors, 422),
+    )
+
+
+def _activity_page(activity: Activity, *, failed: str | None = None, problems: dict | None = None,
+                   errors: list[str] | None = None, status: int = 200):
+    """The activity page; after a refused change, `failed` names the form whose entries and problems to show."""
+    entries = _entries_of(activity)
+    if failed == "edit":
+        entries.update(_entered_activity())
+    sittings = list(db.session.scalars(select(ActivitySession).where(ActivitySession.activity_id == activity.id)
+                                       .order_by(ActivitySession.starts_on, ActivitySession.place)))
+    session_days = {sitting.id: [dt.date.fromisoformat(day) for day in sitting.dates or [sitting.starts_on.isoformat()]]
+                    for sitting in sittings}
+    return render_template(
+        "admin/activity.html", activity=activity, entries=entries, sittings=sittings, session_days=session_days,
+        failed=failed,
+        problems=problems or {}, errors=errors or [], entered=request.form if failed else {}, notice=_notice(),
+        today=today(), trail=catalogue_service.catalogue_trail(db.session, activity), **_catalogue_form_context(),
+    ), status
+
+
+def _activity_change(activity: Activity, form: str, notice: str, change: Callable[[], object]):
+    _require_catalogue_rights()
+    return _catalogue_attempt(
+        change,
+        lambda: redirect(launch_url_for("admin.activity_page", activity_id=activity.id, notice=notice), 303),
+        lambda errors, problems: _activity_page(activity, failed=form, problems=problems, errors=errors, status=422),
+    )
+
+
+@bp.get("/activities/<activity_id>")
+@role_required("admin")
+def activity_page(activity_id: str):
+    """One activity: its fields to edit, retire or restore it, and its sessions to add or cancel."""
+    return _activity_page(_activity_or_404(activity_id))
+
+
+@bp.post("/activities/<activity_id>")
+@role_required("admin")
+def activity_edit(activity_id: str):
+    """Change an activity's fields (for every platform), with the reason; past completions keep their credit."""
+    activity = _activity_or_404(activity_id)
+    return _activity_change(activity, "edit", "activity_saved", lambda: catalogue_service.update_activity(
+        db.session, activity, vocabulary=current_rulebook().catalogue, actor=_actor(),
+        reason=request.form.get("reason", ""), origin=_origin(), **_activity_arguments(_entered_activity())))
+
+
+@bp.post("/activities/<activity_id>/<any(retire, restore):action>")
+@role_required("admin")
+def activity_state(activity_id: str, action: str):
+    """Retire an activity (no longer offered; its completions still count) or offer it again, with the reason."""
+    activity = _activity_or_404(activity_id)
+    operation = catalogue_service.retire_activity if action == "retire" else catalogue_service.restore_activity
+    return _activity_change(activity, "state", "retired" if action == "retire" else "restored", lambda: operation(
+        db.session, activity, actor=_actor(), reason=request.form.get("reason", ""), origin=_origin()))
+
+
+def _session_days() -> list[str]:
+    """The first day and any further days typed in the session form, in the order given."""
+    further = re.split(r"[\s,;]+", request.form.get("more_days", "").strip())
+    return [day for day in (request.form.get("first_day", "").strip(), *further) if day]
+
+
+@bp.post("/activities/<activity_id>/sessions")
+@role_required("admin")
+def session_add(activity_id: str):
+    """Offer a dated session of the activity (the planner proposes it), with the reason."""
+    activity = _activity_or_404(activity_id)
+    return _activity_change(activity, "session", "session_added", lambda: catalogue_service.add_session(
+        db.session, activity, vocabulary=current_rulebook().catalogue, dates=_session_days(),
+        place=request.form.get("place", ""), format=request.form.get("format"),
+        provider=request.form.get("provider"), time=request.form.get("time"), actor=_actor(),
+        reason=request.form.get("reason", ""), as_of=today(), origin=_origin()))
+
+
+@bp.post("/activities/<activity_id>/sessions/<int:sitting_id>/cancel")
+@role_required("admin")
+def session_cancel(activity_id: str, sitting_id: int):
+    """Cancel a session that will not take place, with the reason."""
+    activity = _activity_or_404(activity_id)
+    sitting = db.session.get(ActivitySession, sitting_id)
+    if sitting is None or sitting.activity_id != activity.id:
+        abort(404)
+    return _activity_change(activity, f"cancel-{sitting_id}", "session_cancelled", lambda: (
+        catalogue_service.cancel_session(db.session, sitting, actor=_actor(), reason=request.form.get("reason", ""),
+                                         origin=_origin())))
 
 
 # --------------------------------------------------------------------------------------------------- editions
