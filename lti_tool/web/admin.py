@@ -5,10 +5,11 @@ lapse reports, and CARES in Action.
 A platform administrator sees their own platform's officials, deployments and jobs; a tool administrator
 (Official.is_tool_admin) sees every platform's. Municipalities and the catalogue are shared by all platforms.
 
-Changing the catalogue (activities and their sessions) changes it for every platform of the installation, so any
-administrator may view it but only one who answers for the whole installation may change it: a tool administrator,
-or an LMS administrator when only one platform is registered (every registered platform counts, pending or not).
-Others see the catalogue forms disabled with that reason, and a change they send anyway is refused with 403.
+The catalogue, the default editions, and municipalities with their CARES progress are shared by every platform of
+the installation, so any administrator may view them but only one who answers for the whole installation may
+change them: a tool administrator, or an LMS administrator when only one platform is registered (every registered
+platform counts, pending or not). Others see the catalogue forms disabled with that reason, and a change they send
+anyway is refused with 403.
 """
 
 from __future__ import annotations
@@ -174,9 +175,9 @@ def activate(deployment_id: int):
 # -------------------------------------------------------------------------------------------------- catalogue
 # Who may change the catalogue every platform shares: see the module docstring.
 
-CATALOGUE_LOCKED = ("The catalogue is shared by every platform of this installation, so a change here changes it "
-                    "for all of them: only a tool administrator may change it. You can view it; ask a tool "
-                    "administrator for the change you need.")
+INSTALLATION_LOCKED = ("This is shared by every platform of this installation, so a change here changes it for "
+                       "all of them: only a tool administrator may change it (the operator grants the right with "
+                       "`lti-tool admin grant`). You can view it; ask a tool administrator for the change you need.")
 ACTIVITY_INPUTS = ("title", "kind", "hours", "points", "format", "provider", "category", "passing_fraction",
                    "counts_once_per", "description", "aliases")
 REPEAT_WORDS = {
@@ -186,19 +187,20 @@ REPEAT_WORDS = {
 }
 
 
-def _catalogue_rights() -> tuple[bool, str | None]:
-    """Whether this administrator may change the shared catalogue, and if not, why."""
+def _installation_rights() -> tuple[bool, str | None]:
+    """Whether this administrator may change what every platform shares (catalogue, default editions,
+    municipalities and their CARES progress), and if not, why."""
     launch = current_launch()
     if launch.roles.tool_admin:
         return True, None
     only_platform = db.session.scalar(select(func.count()).select_from(Platform)) == 1
     if launch.roles.is_admin and only_platform:
         return True, None
-    return False, CATALOGUE_LOCKED
+    return False, INSTALLATION_LOCKED
 
 
-def _require_catalogue_rights() -> None:
-    allowed, why = _catalogue_rights()
+def _require_installation_rights() -> None:
+    allowed, why = _installation_rights()
     if not allowed:
         abort(403, description=why)
 
@@ -257,7 +259,7 @@ def _activity_arguments(entered: dict) -> dict:
 
 
 def _catalogue_form_context() -> dict:
-    allowed, why = _catalogue_rights()
+    allowed, why = _installation_rights()
     vocabulary = current_rulebook().catalogue
     choices = {name: [(term.id, term.title) for term in getattr(vocabulary, name).values()]
                for name in ("kinds", "formats", "providers", "categories")}
@@ -307,7 +309,7 @@ def activity_new():
 @role_required("admin")
 def activity_add():
     """Add an activity to the catalogue (every platform's), with the reason."""
-    _require_catalogue_rights()
+    _require_installation_rights()
     entered = {**dict.fromkeys(ACTIVITY_INPUTS, ""), "areas": [], **_entered_activity()}
     activity_id = request.form.get("id", "").strip()
     return _catalogue_attempt(
@@ -338,7 +340,7 @@ def _activity_page(activity: Activity, *, failed: str | None = None, problems: d
 
 
 def _activity_change(activity: Activity, form: str, notice: str, change: Callable[[], object]):
-    _require_catalogue_rights()
+    _require_installation_rights()
     return _catalogue_attempt(
         change,
         lambda: redirect(launch_url_for("admin.activity_page", activity_id=activity.id, notice=notice), 303),
@@ -433,6 +435,7 @@ def editions():
 @role_required("admin")
 def set_edition():
     """Choose the edition new enrollments in a programme get (existing enrollments keep theirs)."""
+    _require_installation_rights()
     return _attempt(
         lambda: enrollments.set_default_edition(db.session, current_rulebook(), request.form.get("program", ""),
                                                 request.form.get("edition_id", ""), actor=_actor()),
@@ -729,6 +732,7 @@ def cares_overview():
 @role_required("admin")
 def add_municipality():
     """Add a municipality (officials choose theirs from this list)."""
+    _require_installation_rights()
     return _attempt(
         lambda: officials.add_municipality(db.session, request.form.get("name", ""),
                                            ccm_member=request.form.get("ccm_member") == "yes", actor=_actor(),
@@ -767,6 +771,7 @@ def cares_municipality(municipality_id: int):
 @role_required("admin")
 def cares_update(municipality_id: int):
     """Record a new state of one action item (the latest update is the current state)."""
+    _require_installation_rights()
     municipality = _municipality_or_404(municipality_id)
 
     def change():
@@ -786,6 +791,7 @@ def cares_update(municipality_id: int):
 @role_required("admin")
 def cares_recognitions(municipality_id: int):
     """Issue the badges of the recognitions the municipality has earned (each once)."""
+    _require_installation_rights()
     municipality = _municipality_or_404(municipality_id)
     return _attempt(
         lambda: cares.issue_recognitions(db.session, current_rulebook().cares, municipality, today(), actor=_actor()),

@@ -330,3 +330,24 @@ def test_a_form_without_its_csrf_token_is_refused(pages, session, admin, catalog
 
 def test_unknown_activity_is_not_found(pages, admin, catalogue):
     assert pages.get(admin, "/admin/activities/no-such-activity").status_code == 404
+
+
+def test_settings_every_platform_shares_need_a_tool_administrator_once_several_platforms_exist(
+        pages, session, admin, platform):
+    from lti_tool.models import Municipality, Setting
+
+    town = Municipality(name="Shared Town", ccm_member=True)
+    session.add(town)
+    gen_platform(session, name="Another Moodle")
+    session.commit()
+    for path, form in (("/admin/editions", {"program": "ccmo", "edition_id": "ccmo-classic"}),
+                       ("/admin/municipalities", {"name": "Newtown", "ccm_member": "yes"}),
+                       (f"/admin/cares/{town.id}/items", {"item_id": "resolution", "state": "in_progress",
+                                                         "effective_on": "2026-01-05", "reason": "x"}),
+                       (f"/admin/cares/{town.id}/recognitions", {})):
+        refused = pages.post(admin, path, form)
+        assert refused.status_code == 403, path
+        assert "only a tool administrator may change it" in text_of(refused)
+    session.expire_all()
+    assert session.get(Setting, "default_edition:ccmo") is None
+    assert session.query(Municipality).filter_by(name="Newtown").first() is None
