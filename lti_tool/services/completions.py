@@ -95,8 +95,9 @@ def record_completion(
     reason: str | None = None,
     resource_link_id: int | None = None,
 ) -> tuple[Completion, bool]:
-    """Record that `official` completed `activity`; returns (row, created). A repeated source key
-    returns the row recorded the first time and changes nothing."""
+    """Record that `official` completed `activity`; returns (row, created). Areas, format and provider
+    default to the catalogue's as they are now. A repeated source key returns the row recorded the first
+    time and changes nothing."""
     credit = Decimal(str(hours)) if hours is not None else activity.hours if activity.hours is not None else activity.points
     if credit is None:
         raise CompletionError(f"activity {activity.id} has no hours or points: give the credit explicitly")
@@ -108,9 +109,11 @@ def record_completion(
         kind="record",
         completed_on=completed_on,
         hours=credit,
-        areas=sorted(areas) if areas is not None else None,
-        format=format,
-        provider=provider,
+        # The catalogue's values are copied in: a later catalogue edit must not rewrite what past
+        # completions counted toward.
+        areas=list(areas if areas is not None else activity.areas),
+        format=format or activity.format,
+        provider=provider or activity.provider,
         source=source,
         source_key=source_key,
         recorded_by=recorded_by,

@@ -128,3 +128,13 @@ def test_two_requests_recording_the_same_event_at_once_make_one_row(app_config):
         _empty_all_tables()
     assert sorted(outcomes) == [False, True]
     assert count == 1
+
+
+def test_a_later_catalogue_edit_does_not_rewrite_what_a_completion_counted_toward(session):
+    official = gen_official(session)
+    workshop = gen_activity(session, "time-management", areas=["personal", "community"], format="in_person")
+    gen_completion(session, official, workshop, "2026-01-10")
+    workshop.areas, workshop.format = ["organizational"], "webinar"
+    session.flush()
+    [item] = completions.effective_completions(session, official.id)
+    assert item.current.areas == ["personal", "community"] and item.current.format == "in_person"
