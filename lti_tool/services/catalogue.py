@@ -369,8 +369,8 @@ def update_activity(
 ) -> dict[str, tuple[object, object]]:
     """Change some of an activity's fields (names in EDITABLE); returns each changed field's (old, new) values.
 
-    Completions already recorded keep the credit they were recorded with (a completion stores its hours or
-    points). Switching an activity between hours and points once it has completions is refused: their
+    Completions already recorded keep the credit, areas, format and provider they were recorded with.
+    Switching an activity between hours and points once it has completions is refused: their
     stored credit would be read in the other unit.
     """
     unknown = set(changes) - set(EDITABLE)
