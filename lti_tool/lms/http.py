@@ -1,19 +1,19 @@
-"""Outgoing HTTP for the platform's services: every call has a timeout, a size cap and an overall deadline."""
+"""The LMS service clients' HTTP: lti_tool.http with the answers and failures they classify.
+
+Network failures are transient (the outbox retries them); a bad URL or an oversized answer is permanent.
+"""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import requests
-
+from .. import http
 from .errors import PermanentLmsError, TransientLmsError
 
 DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-# A platform that trickles bytes slower than the read timeout per chunk could otherwise hold a worker forever.
+# A platform that trickles bytes could otherwise hold a worker for one read timeout per chunk.
 DEADLINE_FACTOR = 3
 EXCERPT_CHARS = 300
 
@@ -68,72 +68,14 @@ class HttpClient:
         body: bytes | None = None,
     ) -> HttpAnswer:
         """Send one request and read the whole answer; network failures raise TransientLmsError."""
-        started = time.monotonic()
         try:
-            with _session().request(
-                method,
-                url,
-                headers=dict(headers or {}),
-                data=form if form is not None else body,
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=False,
-            ) as response:
-                content = self._read(response, started, url)
-                return HttpAnswer(
-                    method=method,
-                    url=url,
-                    status=response.status_code,
-                    reason=response.reason or "",
-                    headers=response.headers,
-                    body=content,
-                )
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
-            raise PermanentLmsError(f"{method} {url}: not a usable URL ({exc})") from None
-        except requests.Timeout:
-            raise TransientLmsError(
-                f"{method} {url}: the platform did not answer within {self.timeout[1]:g} s"
-            ) from None
-        except requests.ConnectionError as exc:
-            raise TransientLmsError(f"{method} {url}: cannot reach the platform ({_reason(exc)})") from None
-        except requests.RequestException as exc:
-            raise TransientLmsError(f"{method} {url}: {type(exc).__name__}: {exc}") from None
-
-    def _read(self, response: requests.Response, started: float, url: str) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
-            raise PermanentLmsError(
-                f"{url}: the answer is {declared} bytes, more than the {self.max_response_bytes} accepted"
+            answer = http.send(
+                method, url, timeout=self.timeout[1], deadline=self.deadline_seconds,
+                max_bytes=self.max_response_bytes, headers=headers, data=form if form is not None else body,
             )
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=64 * 1024):
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise PermanentLmsError(f"{url}: the answer exceeds the {self.max_response_bytes} bytes accepted")
-            if time.monotonic() - started > self.deadline_seconds:
-                raise TransientLmsError(f"{url}: the answer took longer than {self.deadline_seconds:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Connection reset", "Remote end closed", "Connection aborted",
-                   "Name or service not known", "No route to host"):
-        if marker in text:
-            return marker.lower()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-_local = threading.local()
-
-
-def _session() -> requests.Session:
-    """One connection pool per thread: requests sessions are not safe to share between threads."""
-    session = getattr(_local, "session", None)
-    if session is None:
-        session = requests.Session()
-        _local.session = session
-    return session
+        except http.HttpFailure as exc:
+            if exc.kind in ("bad_url", "too_large"):
+                raise PermanentLmsError(str(exc)) from None
+            raise TransientLmsError(str(exc)) from None
+        return HttpAnswer(method=answer.method, url=answer.url, status=answer.status, reason=answer.reason,
+                          headers=answer.headers, body=answer.body)
