@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 
@@ -33,6 +35,9 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
                 from .worker import start_background_worker
 
                 start_background_worker(app)
+            # Everything loaded so far lives as long as the process: keep it out of the collector's
+            # full passes, which otherwise add tens of milliseconds to some requests.
+            gc.freeze()
             return app
 
     ToolServer().run()
