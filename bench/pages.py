@@ -29,13 +29,13 @@ from sqlalchemy import event  # noqa: E402
 
 from lti_tool import create_app, keys, migrate  # noqa: E402
 from lti_tool.db import db  # noqa: E402
-from lti_tool.models import Activity, Deployment, Launch, Official, Platform, utcnow  # noqa: E402
+from lti_tool.models import Activity, Deployment, FeePayment, Launch, Official, Platform, utcnow  # noqa: E402
 from lti_tool.services.catalogue import sync_catalogue  # noqa: E402
 from lti_tool.services.certification import refresh_certifications  # noqa: E402
 from lti_tool.services.completions import record_completion  # noqa: E402
 from lti_tool.services.enrollments import EnrollmentError, enroll  # noqa: E402
 from lti_tool.services.officials import add_municipality  # noqa: E402
-from lti_tool.web.rulebook import current_rulebook  # noqa: E402
+from lti_tool.rulebook import current_rulebook  # noqa: E402
 
 LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator"
@@ -66,6 +66,10 @@ def build_official(session, completions: int, rng: random.Random) -> tuple[Offic
         day = start + dt.timedelta(days=rng.randrange((today - start).days))
         record_completion(session, official=official, activity=activity, completed_on=day, source="import",
                           source_key=f"bench:{index}", recorded_by="bench")
+    for year in range(start.year + 1, today.year + 1):  # the yearly continuing-education fee, paid each January
+        session.add(FeePayment(official_id=official.id, program="ccmo", purpose="continuing_education",
+                               amount_cents=7500, paid_on=dt.date(year, 1, 10), recorded_by="bench"))
+    session.flush()
     refresh_certifications(session, official, book, as_of=today, actor="bench")
     try:
         enroll(session, official, "ccpl", book, actor="bench", enrolled_on=today - dt.timedelta(days=30))
