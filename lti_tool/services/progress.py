@@ -62,9 +62,13 @@ def to_engine_completion(item: EffectiveCompletion, activity: Activity) -> engin
     )
 
 
-def engine_completions(session: Session, official_id: int) -> tuple[list[EffectiveCompletion], list[engine.Completion]]:
-    """An official's records as they stand, and their engine inputs (awaiting approval left out)."""
-    effective = effective_completions(session, official_id)
+def engine_completions(
+    session: Session, official_id: int, effective: list[EffectiveCompletion] | None = None
+) -> tuple[list[EffectiveCompletion], list[engine.Completion]]:
+    """An official's records as they stand (read unless given), and their engine inputs (awaiting approval
+    left out)."""
+    if effective is None:
+        effective = effective_completions(session, official_id)
     ids = {item.activity_id for item in effective}
     activities = {a.id: a for a in session.scalars(select(Activity).where(Activity.id.in_(ids)))} if ids else {}
     inputs = [
@@ -175,8 +179,10 @@ def official_progress(
     as_of: dt.date,
     *,
     with_plan: bool = True,
+    effective: list[EffectiveCompletion] | None = None,
 ) -> list[ProgrammeProgress]:
-    """Every current enrollment of an official, evaluated on `as_of` (with continuing education once certified)."""
+    """Every current enrollment of an official, evaluated on `as_of` (with continuing education once certified);
+    pass `effective` when the caller already read the official's completions."""
     enrollments = list(
         session.scalars(
             select(Enrollment)
@@ -186,7 +192,7 @@ def official_progress(
     )
     if not enrollments:
         return []
-    _, completions = engine_completions(session, official.id)
+    _, completions = engine_completions(session, official.id, effective)
     held = held_certifications(session, official.id)
     certifications = {
         row.enrollment_id: row

@@ -467,7 +467,7 @@ def _record_page(official: Official, errors: list[str] | None = None, status: in
     book = current_rulebook()
     as_of = today()
     effective = effective_completions(db.session, official.id)
-    progress = official_progress(db.session, official, book, as_of, with_plan=False)
+    progress = official_progress(db.session, official, book, as_of, with_plan=False, effective=effective)
     certifications = list(db.session.scalars(select(Certification).where(Certification.official_id == official.id)
                                              .order_by(Certification.certified_on)))
     enrolled = list(db.session.scalars(select(Enrollment).where(Enrollment.official_id == official.id)
