@@ -4,7 +4,7 @@ from .audit import AuditEntry
 from .base import Base, utcnow
 from .cares import CaresItemUpdate
 from .catalogue import Activity, ActivitySession
-from .course import Context, LineItem, ResourceLink
+from .course import Context, CourseMembership, LineItem, ResourceLink
 from .credentials import Credential, CredentialStatusChange
 from .outbox import OutboxJob
 from .people import Municipality, Official
@@ -31,6 +31,7 @@ __all__ = [
     "Completion",
     "Context",
     "ContinuingEducationCycle",
+    "CourseMembership",
     "Credential",
     "CredentialStatusChange",
     "Deployment",

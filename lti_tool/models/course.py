@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, CreatedAt, Hundredths, medium, short, url
+from .base import Base, CreatedAt, Hundredths, UTCDateTime, medium, short, url, utcnow
 
 
 class Context(CreatedAt, Base):
@@ -24,6 +25,27 @@ class Context(CreatedAt, Base):
     title: Mapped[str | None] = mapped_column(medium())
     memberships_url: Mapped[str | None] = mapped_column(url())
     lineitems_url: Mapped[str | None] = mapped_column(url())
+
+
+class CourseMembership(Base):
+    """An official the tool has seen in a course, with the roles they held there when last seen.
+
+    Kept after the launch that revealed it expires, so the course's roster can be listed while the platform's
+    member list (NRPS) cannot be read.
+    """
+
+    __tablename__ = "course_memberships"
+    __table_args__ = (UniqueConstraint("context_id", "official_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    context_id: Mapped[int] = mapped_column(ForeignKey("contexts.id", ondelete="CASCADE"), nullable=False)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"), nullable=False)
+    # Short role names as the tool classifies them: "learner", "instructor", "admin".
+    roles: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # Where the membership was last seen: "launch" or "nrps".
+    source: Mapped[str] = mapped_column(short(), nullable=False)
 
 
 class ResourceLink(CreatedAt, Base):
