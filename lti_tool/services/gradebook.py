@@ -778,7 +778,7 @@ def sync_roster(ctx: JobContext) -> None:
     client = ctx.service_client()
     members = [member for member in list_members(client, memberships_url, role="Learner") if member.active]
     before = len(_officials_by_sub(session, platform_id, {member.user_id for member in members}))
-    officials = remember_members(session, platform_id, members)
+    officials = remember_members(session, platform_id, members, context_id=context_id)
     created = len(officials) - before
     if created:
         record_audit(session, actor=ROSTER_SYNC_ACTOR, action="lms.roster_synced", subject_type="context",

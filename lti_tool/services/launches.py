@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Activity, Context, Deployment, Launch, LaunchState, Official, Platform, ResourceLink, UsedNonce
 from ..lti import claims as c
+from .members import course_role_names, membership_upsert
 from .platforms import add_deployment
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ class _Statements:
             index_elements=["platform_id", "lti_context_id"],
             set_={name: _sent_or_kept(upsert, contexts, name) for name in ("label", "title", "memberships_url", "lineitems_url")},
         ).returning(contexts.c.id)
+        self.upsert_membership = membership_upsert(insert)
         links = ResourceLink.__table__
         upsert = insert(links)
         self.upsert_resource_link = upsert.on_conflict_do_update(
@@ -231,7 +233,8 @@ def store_launch(
     expires_at: datetime,
     now: datetime,
 ) -> StoredLaunch:
-    """Upsert the official, course and placement named by a validated launch, and keep the launch server-side."""
+    """Upsert the official, course, the official's membership of the course (with the launch's roles) and
+    placement named by a validated launch, and keep the launch server-side."""
     statements, connection = _statements(session), session.connection()
     official = connection.execute(
         statements.upsert_official,
@@ -261,6 +264,17 @@ def store_launch(
                 "created_at": now,
             },
         ).scalar_one()
+        connection.execute(
+            statements.upsert_membership,
+            {
+                "context_id": context_id,
+                "official_id": official.id,
+                "roles": course_role_names(claims.get(c.ROLES)),
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "source": "launch",
+            },
+        )
         link_claim = claims.get(c.RESOURCE_LINK)
         if isinstance(link_claim, dict) and link_claim.get("id"):
             placement, activity_id = placement_of(session, claims.get(c.CUSTOM))

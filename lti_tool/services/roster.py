@@ -30,7 +30,7 @@ from .. import engine
 from ..lms import Member, ServiceClient, list_members
 from ..lti import claims as c
 from ..lti.roles import LEARNER_ROLES, RoleSet, parse_role
-from ..models import Activity, Completion, Context, Launch, Official, Platform, ResourceLink, utcnow
+from ..models import Activity, Completion, Context, CourseMembership, Launch, Official, Platform, ResourceLink, utcnow
 from .audit import record_audit
 from .certification import refresh_certifications
 from .completions import CompletionError, EffectiveCompletion, build_effective, record_completion, reverse_completion
@@ -82,15 +82,22 @@ def is_learner(member: Member) -> bool:
 
 
 def known_course_officials(session: Session, context: Context) -> list[Official]:
-    """The learners the tool knows in a course without asking the platform: those who launched the tool there
-    as learners (while their launch is kept) and those credited through one of the course's placements."""
-    launched: set[int] = set()
+    """The learners the tool knows in a course without asking the platform: those recorded as its learners
+    (by a launch there or the platform's member list, even after the launch expired), those with a launch there
+    as learners that is still kept, and those credited through one of the course's placements."""
+    recorded = dict(
+        session.execute(
+            select(CourseMembership.official_id, CourseMembership.roles).where(CourseMembership.context_id == context.id)
+        ).all()
+    )
+    members = {official_id for official_id, roles in recorded.items() if isinstance(roles, list) and "learner" in roles}
+    # A launch kept from before memberships were recorded still names its learner; a recorded membership is
+    # newer than any launch, so it alone decides for those it covers.
     for official_id, roles in session.execute(
         select(Launch.official_id, Launch.roles).where(Launch.context_id == context.id, Launch.official_id.is_not(None))
     ):
-        role_set = RoleSet.from_claim(roles)
-        if role_set.is_learner and not role_set.is_instructor:
-            launched.add(official_id)
+        if official_id not in recorded and RoleSet.from_claim(roles).is_learner:
+            members.add(official_id)
     credited = set(
         session.scalars(
             select(Completion.official_id)
@@ -98,7 +105,7 @@ def known_course_officials(session: Session, context: Context) -> list[Official]
             .where(ResourceLink.context_id == context.id)
         )
     )
-    ids = launched | credited
+    ids = members | credited
     if not ids:
         return []
     return list(

@@ -225,7 +225,8 @@ def _course_members(launch: LaunchSession, *, also_known: bool, also: list[Offic
         else:
             learners = [member for member in members if roster.is_learner(member)]
             others = sum(1 for member in members if member.active and not roster.is_learner(member))
-            officials = {o.id: o for o in remember_members(session, launch.platform_id, learners).values()}
+            officials = {o.id: o for o in remember_members(
+                session, launch.platform_id, learners, context_id=launch.context_id).values()}
     if also_known or problem is not None:
         officials.update({o.id: o for o in roster.known_course_officials(session, launch.context)})
     officials.update({o.id: o for o in also if launch.same_platform(o)})
