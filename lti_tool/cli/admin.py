@@ -27,33 +27,40 @@ def _official(platform_id: int, user: str) -> Official:
     return official
 
 
+def _set_rights(platform_id: int, user: str, reason: str, granted: bool) -> Official:
+    official = _official(platform_id, user)
+    try:
+        officials.set_tool_admin(db.session, official, granted, actor=cli_actor(), reason=reason)
+    except officials.OfficialError as exc:
+        raise CommandError(str(exc)) from None
+    return official
+
+
+PLATFORM_OPTION = click.option("--platform", "platform_id", required=True, type=int,
+                               help="The platform id (lti-tool platform list).")
+USER_OPTION = click.option("--user", required=True,
+                           help="The LMS user id (the launch's `sub`; Moodle: the user id number).")
+
+
 @admin_group.command("grant")
-@click.option("--platform", "platform_id", required=True, type=int, help="The platform id (lti-tool platform list).")
-@click.option("--user", required=True, help="The LMS user id (the launch's `sub`; Moodle: the user id number).")
+@PLATFORM_OPTION
+@USER_OPTION
 @click.option("--reason", required=True, help="Why this person gets installation-wide rights.")
 @with_app
 def grant_command(platform_id: int, user: str, reason: str) -> None:
     """Make an official a tool administrator."""
-    official = _official(platform_id, user)
-    try:
-        officials.set_tool_admin(db.session, official, True, actor=cli_actor(), reason=reason)
-    except officials.OfficialError as exc:
-        raise CommandError(str(exc)) from None
+    official = _set_rights(platform_id, user, reason, True)
     click.echo(f"{official.display_name} (platform {platform_id}, user {user}) is a tool administrator")
 
 
 @admin_group.command("revoke")
-@click.option("--platform", "platform_id", required=True, type=int, help="The platform id.")
-@click.option("--user", required=True, help="The LMS user id.")
+@PLATFORM_OPTION
+@USER_OPTION
 @click.option("--reason", required=True, help="Why the rights are withdrawn.")
 @with_app
 def revoke_command(platform_id: int, user: str, reason: str) -> None:
     """Withdraw tool administrator rights."""
-    official = _official(platform_id, user)
-    try:
-        officials.set_tool_admin(db.session, official, False, actor=cli_actor(), reason=reason)
-    except officials.OfficialError as exc:
-        raise CommandError(str(exc)) from None
+    official = _set_rights(platform_id, user, reason, False)
     click.echo(f"{official.display_name} is no longer a tool administrator")
 
 

@@ -6,7 +6,7 @@ Network failures are transient (the outbox retries them); a bad URL or an oversi
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 from .. import http
@@ -19,19 +19,8 @@ EXCERPT_CHARS = 300
 
 
 @dataclass(frozen=True)
-class HttpAnswer:
-    """A complete HTTP response of a platform."""
-
-    method: str
-    url: str
-    status: int
-    reason: str
-    headers: Mapping[str, str]
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
+class HttpAnswer(http.HttpAnswer):
+    """A complete HTTP response of a platform, read the way the service clients need it."""
 
     def excerpt(self) -> str:
         """The start of the body on one line, for error messages."""
@@ -77,5 +66,4 @@ class HttpClient:
             if exc.kind in ("bad_url", "too_large"):
                 raise PermanentLmsError(str(exc)) from None
             raise TransientLmsError(str(exc)) from None
-        return HttpAnswer(method=answer.method, url=answer.url, status=answer.status, reason=answer.reason,
-                          headers=answer.headers, body=answer.body)
+        return HttpAnswer(**{field.name: getattr(answer, field.name) for field in fields(answer)})
