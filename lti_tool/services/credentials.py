@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import keys
-from ..badges import achievements, ob3, vcjwt
+from ..badges import achievements, ob3, statuslist, vcjwt
 from ..badges.achievements import AchievementInfo
 from ..badges.statuslist import StatusListProblem, status_list_credential
 from ..badges.urls import STATUS_PURPOSES, BadgeUrls
@@ -137,6 +137,12 @@ def _recipient_for_official(session: Session, official: Official) -> ob3.Recipie
 
 
 def _next_status_index(session: Session) -> int:
+    """A free-looking position in the status lists, chosen at random while the list is less than half full so
+    that a credential's position says nothing about when it was issued (as the Bitstring Status List
+    specification advises); then the position after the highest. A taken position is retried by the caller."""
+    issued = session.scalar(select(func.count()).select_from(Credential)) or 0
+    if issued < statuslist.MINIMUM_ENTRIES // 2:
+        return secrets.randbelow(statuslist.MINIMUM_ENTRIES)
     highest = session.scalar(select(func.max(Credential.status_index)))
     return 0 if highest is None else highest + 1
 
@@ -195,7 +201,7 @@ def _insert_award(session: Session, *, event_key: str, info: AchievementInfo, su
             existing = credential_for_event(session, event_key)
             if existing is not None:
                 return existing
-            continue  # another credential took this status index first: take the next one
+            continue  # another credential holds this status index: choose again
         record_audit(session, actor=actor, action="credential.issued", subject_type="credential",
                      subject_id=row.id, details={"event_key": event_key, "achievement_id": info.id,
                                                  "status_index": status_index, **details})

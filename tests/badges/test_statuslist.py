@@ -65,3 +65,14 @@ def test_an_index_outside_the_list_is_refused():
         encode_bits([MINIMUM_ENTRIES])
     with pytest.raises(StatusListProblem, match="outside"):
         bit_is_set(decode_bits(encode_bits([])), MINIMUM_ENTRIES)
+
+
+def test_status_positions_do_not_follow_issue_order(session, tool_key, settings):
+    from lti_tool.services import credentials as service
+    from tests.badges.conftest import certify
+    from tests.factories import gen_official
+
+    issued = [service.issue_credential(session, certify(session, gen_official(session, email=f"p{n}@example.org")),
+                                       actor="test", settings=settings).status_index for n in range(6)]
+    assert len(set(issued)) == 6
+    assert issued != list(range(issued[0], issued[0] + 6))  # not handed out one after another
