@@ -90,24 +90,30 @@ def certification_lapsed_on(certification: Certification) -> dt.date | None:
     return lapsed
 
 
+def _certification_rows(session: Session, official_id: int) -> list[Certification]:
+    return list(
+        session.scalars(
+            select(Certification)
+            .where(Certification.official_id == official_id)
+            .options(selectinload(Certification.status_changes))
+            .order_by(Certification.certified_on)
+        )
+    )
+
+
+def _held(row: Certification, *, with_lapse: bool = True) -> engine.HeldCertification:
+    return engine.HeldCertification(
+        program=row.program,
+        edition_id=row.edition_id,
+        certified_on=row.certified_on,
+        used_completion_ids=frozenset(str(i) for i in row.completion_ids),
+        lapsed_on=certification_lapsed_on(row) if with_lapse else None,
+    )
+
+
 def held_certifications(session: Session, official_id: int) -> list[engine.HeldCertification]:
     """Every certification the official earned, with the day it stopped being held if it did."""
-    rows = session.scalars(
-        select(Certification)
-        .where(Certification.official_id == official_id)
-        .options(selectinload(Certification.status_changes))
-        .order_by(Certification.certified_on)
-    )
-    return [
-        engine.HeldCertification(
-            program=row.program,
-            edition_id=row.edition_id,
-            certified_on=row.certified_on,
-            used_completion_ids=frozenset(str(i) for i in row.completion_ids),
-            lapsed_on=certification_lapsed_on(row),
-        )
-        for row in rows
-    ]
+    return [_held(row) for row in _certification_rows(session, official_id)]
 
 
 def fee_payments(session: Session, official_id: int, program: str) -> list[engine.FeePayment]:
@@ -193,16 +199,9 @@ def official_progress(
     if not enrollments:
         return []
     _, completions = engine_completions(session, official.id, effective)
-    held = held_certifications(session, official.id)
-    certifications = {
-        row.enrollment_id: row
-        for row in session.scalars(
-            select(Certification)
-            .where(Certification.official_id == official.id)
-            .options(selectinload(Certification.status_changes))
-            .order_by(Certification.certified_on)
-        )
-    }
+    rows = _certification_rows(session, official.id)
+    held = [_held(row) for row in rows]
+    certifications = {row.enrollment_id: row for row in rows}  # the latest certification of each enrollment
     catalogue = engine_catalogue(session, rulebook) if with_plan else None
     result = []
     for enrollment in enrollments:
@@ -212,14 +211,9 @@ def official_progress(
         certification = certifications.get(enrollment.id)
         continuing = None
         if certification is not None and edition.continuing_education is not None:
-            holding = engine.HeldCertification(
-                program=certification.program,
-                edition_id=certification.edition_id,
-                certified_on=certification.certified_on,
-                used_completion_ids=frozenset(str(i) for i in certification.completion_ids),
-            )
+            # Cycles run from the certification date whatever its standing: the engine decides when it lapses.
             continuing = engine.evaluate_cycles(
-                edition, holding, completions, fee_payments(session, official.id, edition.program), as_of
+                edition, _held(certification, with_lapse=False), completions, fee_payments(session, official.id, edition.program), as_of
             )
         plan = None
         if with_plan and evaluation.status == engine.IN_PROGRESS:
