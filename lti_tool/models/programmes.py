@@ -51,6 +51,11 @@ class Certification(Base):
         order_by="CertificationStatusChange.id"
     )
 
+    @property
+    def standing(self) -> str:
+        """"active", "lapsed" or "revoked": the latest status change, active without one."""
+        return self.status_changes[-1].status if self.status_changes else "active"
+
 
 class CertificationStatusChange(Base):
     """A change of a certification's standing (lapsed, revoked, reinstated), never edited."""

@@ -41,8 +41,8 @@ class CertificationChanges:
 
 
 def standing(certification: Certification) -> str:
-    """A certification's standing from its latest status change: active, lapsed or revoked."""
-    return certification.status_changes[-1].status if certification.status_changes else "active"
+    """A certification's standing: active, lapsed or revoked (see Certification.standing)."""
+    return certification.standing
 
 
 def _change_status(session: Session, certification: Certification, status: str, effective_on: dt.date,
@@ -128,7 +128,7 @@ def _record_cycles(session: Session, certification: Certification, progress: Pro
                      subject_id=certification.id,
                      details={"starts_on": cycle.starts_on.isoformat(), "ends_on": cycle.last_day.isoformat()})
         if cycle.state == "lapsed":
-            if standing(certification) == "active":
+            if certification.standing == "active":
                 reasons = "; ".join(cycle.unmet) or "continuing education not completed"
                 _change_status(session, certification, "lapsed", cycle.ends_on, f"cycle ended unmet: {reasons}", actor)
                 changes.lapsed.append(certification)
@@ -165,14 +165,14 @@ def _refresh(session: Session, official: Official, rulebook: engine.RuleBook, as
     for progress in official_progress(session, official, rulebook, as_of, with_plan=False):
         certification = progress.certification
         complete = progress.evaluation.status == engine.COMPLETE
-        if certification is not None and standing(certification) != "revoked":
+        if certification is not None and certification.standing != "revoked":
             if not complete:
                 unmet = "; ".join(progress.evaluation.unmet) or "its requirements are no longer met"
                 _change_status(session, certification, "revoked", as_of,
                                f"a completion it relied on no longer counts: {unmet}", actor)
                 changes.revoked.append(certification)
                 _post_standing(session, certification, progress, actor, settings)
-            elif progress.continuing is not None and standing(certification) == "active":
+            elif progress.continuing is not None and certification.standing == "active":
                 _record_cycles(session, certification, progress, actor, settings, changes)
         elif complete and certification is not None and certification.certified_on == progress.evaluation.completed_on:
             # The completion whose reversal revoked it counts again (an undo undone): reinstate, with a new badge.
