@@ -30,12 +30,11 @@ from .. import engine
 from ..lms import Member, ServiceClient, list_members
 from ..lti import claims as c
 from ..lti.roles import LEARNER_ROLES, RoleSet, parse_role
-from ..models import Activity, Completion, Context, CourseMembership, Launch, Official, Platform, ResourceLink, utcnow
+from ..models import Activity, Completion, Context, CourseMembership, Launch, Official, Platform, ResourceLink
 from .audit import record_audit
 from .certification import refresh_certifications
 from .completions import CompletionError, EffectiveCompletion, build_effective, record_completion, reverse_completion
 from .gradebook import enqueue_completion_score
-from .members import NRPS_ACTOR, remember_members
 from .officials import OfficialError, parse_credit as parse_hours
 from .progress import official_progress
 
