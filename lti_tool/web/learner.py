@@ -18,7 +18,6 @@ from ..db import db
 from ..models import Official
 from ..services import credentials, enrollments, officials, reports
 from ..services.certification import standing
-from ..services.completions import effective_completions
 from ..services.progress import ProgrammeProgress, official_progress
 from .charts import credit_over_time
 from .formatting import register_formatting
@@ -268,7 +267,6 @@ def transcript(official: Official):
 @official_page
 def transcript_csv(official: Official):
     """The transcript as a CSV download."""
-    rows = reports.transcript_rows(db.session, official.id, current_rulebook(),
-                                   effective_completions(db.session, official.id))
+    rows = reports.transcript_rows(db.session, official.id, current_rulebook())
     return Response(reports.transcript_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="transcript-{today().isoformat()}.csv"'})
