@@ -93,28 +93,25 @@ def credential_for_event(session: Session, event_key: str) -> Credential | None:
     return session.scalars(select(Credential).where(Credential.event_key == event_key)).first()
 
 
+def _newest_first(session: Session, condition) -> list[Credential]:
+    return list(session.scalars(
+        select(Credential).where(condition).order_by(Credential.issued_at.desc(), Credential.id)
+    ))
+
+
 def credentials_for_official(session: Session, official_id: int) -> list[Credential]:
     """An official's credentials, newest first."""
-    return list(session.scalars(
-        select(Credential).where(Credential.official_id == official_id)
-        .order_by(Credential.issued_at.desc(), Credential.id)
-    ))
+    return _newest_first(session, Credential.official_id == official_id)
 
 
 def credentials_for_certification(session: Session, certification_id: int) -> list[Credential]:
     """Every credential of a certification (the first award and its renewals), newest first."""
-    return list(session.scalars(
-        select(Credential).where(Credential.certification_id == certification_id)
-        .order_by(Credential.issued_at.desc(), Credential.id)
-    ))
+    return _newest_first(session, Credential.certification_id == certification_id)
 
 
 def credentials_for_municipality(session: Session, municipality_id: int) -> list[Credential]:
     """A municipality's CARES recognitions, newest first."""
-    return list(session.scalars(
-        select(Credential).where(Credential.municipality_id == municipality_id)
-        .order_by(Credential.issued_at.desc(), Credential.id)
-    ))
+    return _newest_first(session, Credential.municipality_id == municipality_id)
 
 
 def status_flags(credential: Credential) -> dict[str, CredentialStatusChange | None]:
