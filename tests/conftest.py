@@ -7,7 +7,6 @@ database again on a scratch PostgreSQL database created for the run and dropped 
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,10 @@ from sqlalchemy import create_engine, text
 from lti_tool import create_app
 from lti_tool.db import db
 from lti_tool.models import Base
+from tests.support import create_scratch_database, in_ci, postgres_admin_url
 
 pytest_plugins = ["tests.emulator.pytest_plugin"]
 
-DEFAULT_POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DB_FIXTURES = {"app", "database_url", "client", "runner", "session"}
 
 
@@ -51,28 +50,23 @@ def pytest_collection_modifyitems(config, items):
         items[:] = selected
 
 
-def _postgres_scratch_database(admin_url: str):
-    """Create a scratch database; return its URL and a function that drops it."""
-    name = f"cc_test_{os.getpid()}_{secrets.token_hex(4)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+def _postgres_scratch_database():
+    """Create the run's scratch database; return its URL and a function that drops it.
+
+    Without a reachable server the PostgreSQL run is skipped, except in CI, which must fail instead."""
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url, drop_database = create_scratch_database("cc_test")
     except Exception as exc:
-        admin.dispose()
-        message = f"PostgreSQL not reachable at {admin_url}: {str(exc).splitlines()[0]}"
-        if os.environ.get("CI", "").lower() == "true":
+        message = f"PostgreSQL not reachable at {postgres_admin_url()}: {str(exc).splitlines()[0]}"
+        if in_ci():
             pytest.exit(f"CI expects PostgreSQL: {message}", returncode=1)
         pytest.skip(message)
-    url = admin_url.rsplit("/", 1)[0] + f"/{name}"
 
     def drop() -> None:
         db.remove()
-        if db.engine is not None and db.engine.url.database == name:
+        if db.engine is not None and db.engine.url.database == url.rsplit("/", 1)[1]:
             db.engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database()
 
     return url, drop
 
@@ -83,7 +77,7 @@ def database_url(request, tmp_path_factory) -> str:
     from lti_tool import migrate
 
     if request.config.getoption("--db") == "postgresql":
-        url, drop = _postgres_scratch_database(os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL))
+        url, drop = _postgres_scratch_database()
         request.addfinalizer(drop)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from lti_tool import migrate
 from lti_tool.models import Base
+from tests.support import create_scratch_database
 
 
 @pytest.fixture
 def empty_database_url(request, tmp_path):
     if request.config.getoption("--db") == "postgresql":
-        admin_url = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-        name = f"cc_migrate_{secrets.token_hex(4)}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        url, drop = create_scratch_database("cc_migrate")
+        yield url
+        drop()
     else:
         yield f"sqlite:///{tmp_path / 'migrate.db'}"
 
