@@ -107,8 +107,9 @@ class Score:
         return document
 
 
-def service_url(lineitem_url: str, resource: str, **params: str) -> str:
-    """The URL of a line item's sub-resource ("scores", "results"): the segment goes before the query string."""
+def service_url(lineitem_url: str, resource: str, **params: str | None) -> str:
+    """The URL of a line item's sub-resource ("scores", "results"): the segment goes before the query string;
+    None values are left out."""
     parts = urlsplit(lineitem_url)
     path = parts.path.rstrip("/") + "/" + resource if resource else parts.path
     return urlunsplit(parts._replace(path=path, query=_merge_query(parts.query, params)))
@@ -207,7 +208,7 @@ def read_results(
 ) -> list[Result]:
     """Every result of a line item (or of one user), across every page."""
     what = f"results of {lineitem_url}"
-    url = service_url(lineitem_url, "results", **_present(user_id=user_id, limit=str(page_size) if page_size else None))
+    url = service_url(lineitem_url, "results", user_id=user_id, limit=str(page_size) if page_size else None)
     call = ServiceCall(what, AGS_SCOPES, frozenset({SCOPE_RESULT_READONLY}), "GET", url,
                        accept=RESULT_CONTAINER_TYPE)
     results = []
@@ -294,6 +295,3 @@ def _number(value: Decimal | int) -> int | float:
     value = Decimal(value)
     return int(value) if value == value.to_integral_value() else float(value)
 
-
-def _present(**params: str | None) -> dict[str, str]:
-    return {name: value for name, value in params.items() if value is not None}
