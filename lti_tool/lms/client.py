@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import unescape
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -94,7 +94,7 @@ class ServiceClient:
             if not following or following in seen:
                 return
             seen.add(following)
-            call = ServiceCall(call.what, call.scopes, call.needs, call.method, following, call.accept)
+            call = replace(call, url=following)
         raise PermanentLmsError(f"{call.what}: more than {MAX_PAGES} pages; the platform's paging never ends")
 
     def _send(self, call: ServiceCall, token: Token) -> HttpAnswer:
