@@ -38,12 +38,12 @@ class HttpAnswer(http.HttpAnswer):
 
 
 class HttpClient:
-    """Sends requests with a (connect, read) timeout, an overall deadline and a response size cap."""
+    """Sends requests with a timeout to connect and between bytes, an overall deadline and a response size cap."""
 
     def __init__(self, timeout_seconds: float, *, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         if timeout_seconds <= 0:
             raise ValueError("the HTTP timeout must be positive")
-        self.timeout = (timeout_seconds, timeout_seconds)
+        self.timeout_seconds = timeout_seconds
         self.deadline_seconds = timeout_seconds * DEADLINE_FACTOR
         self.max_response_bytes = max_response_bytes
 
@@ -59,7 +59,7 @@ class HttpClient:
         """Send one request and read the whole answer; network failures raise TransientLmsError."""
         try:
             answer = http.send(
-                method, url, timeout=self.timeout[1], deadline=self.deadline_seconds,
+                method, url, timeout=self.timeout_seconds, deadline=self.deadline_seconds,
                 max_bytes=self.max_response_bytes, headers=headers, data=form if form is not None else body,
             )
         except http.HttpFailure as exc:
