@@ -19,14 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Activity, Context, Deployment, Launch, LaunchState, Official, Platform, ResourceLink, UsedNonce
+from ..models.base import MEDIUM, URL
 from ..lti import claims as c
 from .members import course_role_names, membership_upsert
 from .platforms import add_deployment
 
 log = logging.getLogger(__name__)
 
-MEDIUM = 255
-URL = 2048
 PROGRESS, ACTIVITY = "progress", "activity"
 
 
