@@ -24,6 +24,7 @@ from ..models import (
 from .certification import standing
 from .completions import EffectiveCompletion, effective_completions
 from .progress import official_progress
+from .roster import credit_unit
 
 SOURCE_WORDS = {
     "instructor": "Marked by the instructor",
@@ -99,7 +100,6 @@ def transcript_rows(session: Session, official_id: int, rulebook: engine.RuleBoo
         activity = activities.get(item.activity_id)
         current = item.current
         areas = current.areas if current.areas is not None else (activity.areas if activity else [])
-        uses_points = activity is not None and activity.points is not None and activity.hours is None
         if item.reversed:
             status, note = "Reversed", (item.reversal.reason or "") if item.reversal else ""
         elif item.pending_approval:
@@ -109,7 +109,7 @@ def transcript_rows(session: Session, official_id: int, rulebook: engine.RuleBoo
         rows.append(TranscriptRow(
             completion_id=item.id, completed_on=item.completed_on, activity_id=item.activity_id,
             title=activity.title if activity else item.activity_id, credit=current.hours,
-            unit="points" if uses_points else "hours", source=SOURCE_WORDS.get(item.root.source, item.root.source),
+            unit=credit_unit(activity) if activity else "hours", source=SOURCE_WORDS.get(item.root.source, item.root.source),
             areas=tuple(area_titles.get(area, area) for area in areas),
             format=_term(vocabulary.formats, current.format or (activity.format if activity else None)),
             provider=_term(vocabulary.providers, current.provider or (activity.provider if activity else None)),

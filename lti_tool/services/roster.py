@@ -208,6 +208,11 @@ def default_credit(activity: Activity) -> Decimal | None:
     return activity.hours if activity.hours is not None else activity.points
 
 
+def credit_unit(activity: Activity) -> str:
+    """What an activity's credit is counted in: "points" when it has points and no hours, else "hours"."""
+    return "points" if activity.hours is None and activity.points is not None else "hours"
+
+
 def check_credit(activity: Activity, hours: Decimal | None) -> Decimal:
     """The credit of a new record: `hours` if given, else the activity's; RosterError when neither exists."""
     credit = hours if hours is not None else default_credit(activity)

@@ -272,7 +272,7 @@ def _page_context(launch: LaunchSession, link: ResourceLink, activity: Activity)
         "link": link,
         "activity": activity,
         "default_credit": "" if credit is None else format(credit.normalize(), "f"),
-        "credit_unit": "points" if activity.hours is None and activity.points is not None else "hours",
+        "credit_unit": roster.credit_unit(activity),
         "today": today(),
         "ticket": lambda official: member_ticket(launch.id, official.id),
         "default_undo_reason": DEFAULT_UNDO_REASON,
@@ -476,8 +476,7 @@ def submission():
         "launch": launch, "link": link, "activity": None}
     activities = roster.activities_by_id(db.session, {history.record.activity_id for history in histories})
     titles = {activity_id: row.title for activity_id, row in activities.items()}
-    units = {activity_id: "points" if row.hours is None and row.points is not None else "hours"
-             for activity_id, row in activities.items()}
+    units = {activity_id: roster.credit_unit(row) for activity_id, row in activities.items()}
     db.session.commit()
     return render_template("instructor/submission.html", official=official, sub=sub, histories=histories, entry=entry, actors=actors, notice=_notice(launch), titles=titles,
                            units=units, **context)
