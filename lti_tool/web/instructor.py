@@ -10,11 +10,9 @@ forged form cannot reach an official outside the course. Every POST also carries
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import logging
 from dataclasses import dataclass
 
@@ -25,7 +23,7 @@ from ..db import db
 from ..keys import KeyProblem
 from ..lms import LmsError
 from ..models import Activity, Official, ResourceLink
-from ..services import launches, roster
+from ..services import launches, reports, roster
 from ..services.members import remember_members
 from ..services.attendance_import import AttendanceFileError, COLUMNS, decode_file, import_attendance
 from .errors import error_response
@@ -408,12 +406,6 @@ CSV_FIELDS = ("name", "email", "programme", "edition", "status", "earned", "requ
               "certified_on")
 
 
-def _csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/overview.csv")
 @role_required("instructor")
 def overview_csv():
@@ -421,17 +413,14 @@ def overview_csv():
     launch = _launch()
     _, rows, key, descending = _overview_rows(launch)
     db.session.commit()
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_FIELDS)
-    for row in rows:
-        writer.writerow([_csv_cell(value) for value in (
-            row.official.display_name, row.official.email, row.programme, row.edition_id,
-            progress_status(row), credit(row.earned), credit(row.required), row.unit,
-            row.deadline.isoformat() if row.deadline else None,
-            row.certified_on.isoformat() if row.certified_on else None,
-        )])
-    response = make_response(out.getvalue())
+    text = reports.csv_text([CSV_FIELDS, *[
+        (row.official.display_name, row.official.email, row.programme, row.edition_id,
+         progress_status(row), credit(row.earned), credit(row.required), row.unit,
+         row.deadline.isoformat() if row.deadline else None,
+         row.certified_on.isoformat() if row.certified_on else None)
+        for row in rows
+    ]])
+    response = make_response(text)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     title = (launch.context.label or launch.context.lti_context_id or "course")
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title)[:60] or "course"
