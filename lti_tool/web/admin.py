@@ -133,7 +133,7 @@ def _attempt(change: Callable[[], object], done: Callable[[], Response], failed:
 def home():
     """The administration home: what needs attention and where everything is."""
     scope = _scope()
-    visible = [p for p in platforms.list_platforms(db.session) if scope is None or p.id == scope]
+    visible = _visible_platforms()
     pending = sum(1 for p in visible for d in p.deployments if not d.active)
     dead = len(jobs.dead_jobs(db.session, platform_id=scope, limit=1000))
     return render_template("admin/home.html", pending=pending, dead=dead, tool_admin=scope is None,
@@ -144,6 +144,7 @@ def home():
 
 
 def _visible_platforms() -> list[Platform]:
+    """The platforms this administrator may see: their own, or every one for a tool administrator."""
     scope = _scope()
     return [p for p in platforms.list_platforms(db.session) if scope is None or p.id == scope]
 
