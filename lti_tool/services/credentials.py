@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -485,16 +485,29 @@ def badge_key_set(session: Session) -> dict:
 def verify_stored_credential(session: Session, credential: Credential, *, settings: BadgeSettings | None = None,
                              now: datetime | None = None) -> VerificationResult:
     """Verify a stored credential as any verifier would, with the tool's keys and status lists (no HTTP)."""
-    settings = _settings(settings)
-    now = now or utcnow()
-    lists = {settings.urls.status_list(credential.issuer_id, purpose): purpose for purpose in STATUS_PURPOSES}
+    return _stored_credential_verifier(session, _settings(settings), now or utcnow())(credential)
 
-    def fetch(url: str) -> dict:
-        if url not in lists:
-            raise StatusListProblem(f"{url} is not a status list of this tool")
-        return status_list_document(session, credential.issuer_id, lists[url], settings=settings, now=now)
 
-    return verify_credential_jwt(credential.jwt, badge_key_set(session), fetch, now)
+def _stored_credential_verifier(session: Session, settings: BadgeSettings,
+                                now: datetime) -> Callable[[Credential], VerificationResult]:
+    """Verifies stored credentials one after another, reading the key set and each status list once."""
+    key_set = badge_key_set(session)
+    list_documents: dict[str, dict] = {}
+
+    def verify(credential: Credential) -> VerificationResult:
+        lists = {settings.urls.status_list(credential.issuer_id, purpose): purpose for purpose in STATUS_PURPOSES}
+
+        def fetch(url: str) -> dict:
+            if url not in lists:
+                raise StatusListProblem(f"{url} is not a status list of this tool")
+            if url not in list_documents:
+                list_documents[url] = status_list_document(session, credential.issuer_id, lists[url],
+                                                           settings=settings, now=now)
+            return list_documents[url]
+
+        return verify_credential_jwt(credential.jwt, key_set, fetch, now)
+
+    return verify
 
 
 # ---------------------------------------------------------------------------------------------------- links
@@ -574,9 +587,10 @@ def badge_summaries(session: Session, official_id: int, *, settings: BadgeSettin
     """An official's badges with their verified status and links, newest first."""
     settings = _settings(settings)
     now = now or utcnow()
+    verify = _stored_credential_verifier(session, settings, now)
     summaries = []
     for credential in credentials_for_official(session, official_id):
-        result = verify_stored_credential(session, credential, settings=settings, now=now)
+        result = verify(credential)
         summaries.append(BadgeSummary(
             credential_id=credential.id,
             name=credential.document["credentialSubject"]["achievement"]["name"],
