@@ -99,6 +99,11 @@ def _newest_first(session: Session, condition) -> list[Credential]:
     ))
 
 
+def credential_replacing(session: Session, credential_id: str) -> Credential | None:
+    """The renewal that follows this credential, or None."""
+    return session.scalars(select(Credential).where(Credential.replaces_id == credential_id)).first()
+
+
 def credentials_for_official(session: Session, official_id: int) -> list[Credential]:
     """An official's credentials, newest first."""
     return _newest_first(session, Credential.official_id == official_id)
@@ -381,12 +386,12 @@ def issue_cares_recognition(session: Session, municipality: Municipality, *, ite
 
 def _set_status(session: Session, credential: Credential, purpose: str, value: bool, *, reason: str, actor: str,
                 details: dict | None = None) -> bool:
-    current = status_flags(credential)[purpose] is not None
-    if current == value:
+    flags = status_flags(credential)
+    if (flags[purpose] is not None) == value:
         return False
     if purpose == REVOCATION and not value:
         raise CredentialError("a revocation is final: issue a new credential instead")
-    if purpose == SUSPENSION and value and status_flags(credential)[REVOCATION] is not None:
+    if purpose == SUSPENSION and value and flags[REVOCATION] is not None:
         return False
     change = CredentialStatusChange(credential_id=credential.id, purpose=purpose, value=value, reason=reason,
                                     recorded_by=actor, details=details)
@@ -613,6 +618,7 @@ __all__ = [
     "badge_summaries",
     "credential_by_id",
     "credential_for_event",
+    "credential_replacing",
     "credentials_for_certification",
     "credentials_for_municipality",
     "credentials_for_official",
