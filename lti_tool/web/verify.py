@@ -149,7 +149,7 @@ def credential_page(credential_id: str):
     document = credential.document
     subject = document["credentialSubject"]
     recipient_name = _public_recipient_name(credential)
-    replaced_by = db.session.query(Credential).filter(Credential.replaces_id == credential.id).first()
+    replaced_by = service.credential_replacing(db.session, credential.id)
     if json_suffix or _wants_json():
         body = {
             **result.as_json(),
