@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Response, current_app
 
@@ -82,6 +83,12 @@ def set_probe_cookie(response: Response) -> None:
 def set_launch_cookie(response: Response, launch_id: str, max_age: int) -> None:
     """Remember the latest launch, for pages reached without `launch=` in their URL."""
     response.set_cookie(LAUNCH_COOKIE, launch_id, max_age=max_age, **_attributes())
+
+
+def origin_of(url: str) -> str:
+    """The scheme and host (with port) of a URL: what postMessage targets and same-site checks compare."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def storage_key(state: str) -> str:

@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
-from urllib.parse import urlsplit
 
 from sqlalchemy import Row
 
@@ -81,11 +80,6 @@ def _form_fields(form: Mapping[str, str]) -> tuple[str, str]:
     return id_token, state
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def _check_browser_binding(login: Row, id_token: str, form: Mapping[str, str], cookies: Mapping[str, str]) -> None:
     target = browser.storage_target_of(login.state)
     secret = cookies.get(browser.state_cookie_name(login.state))
@@ -93,7 +87,10 @@ def _check_browser_binding(login: Row, id_token: str, form: Mapping[str, str], c
         secret = form.get(browser.STORAGE_FIELD) or None
         if secret is None:
             raise NeedsPlatformStorage(
-                id_token=id_token, state=login.state, storage_target=target, platform_origin=_origin(login.auth_login_url)
+                id_token=id_token,
+                state=login.state,
+                storage_target=target,
+                platform_origin=browser.origin_of(login.auth_login_url),
             )
     if secret is None:
         raise LtiRefusal(

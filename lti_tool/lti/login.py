@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Mapping
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from ..db import db
 from ..models import utcnow
@@ -31,11 +31,6 @@ class LoginStarted:
     platform_origin: str
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 def _required(params: Mapping[str, str], name: str) -> str:
     value = (params.get(name) or "").strip()
     if not value:
@@ -48,7 +43,8 @@ def start_login(params: Mapping[str, str]) -> LoginStarted:
     issuer = _required(params, "iss")
     login_hint = _required(params, "login_hint")
     target_link_uri = _required(params, "target_link_uri")
-    if len(target_link_uri) > MAX_URL_LENGTH or _origin(target_link_uri) != _origin(tool_url("/")):
+    outside_tool = browser.origin_of(target_link_uri) != browser.origin_of(tool_url("/"))
+    if len(target_link_uri) > MAX_URL_LENGTH or outside_tool:
         raise LtiRefusal("bad_target_link_uri", f"{target_link_uri!r} is not an address of this tool")
     client_id = (params.get("client_id") or "").strip() or None
     session = db.session
@@ -99,5 +95,5 @@ def start_login(params: Mapping[str, str]) -> LoginStarted:
         state=state,
         binding_secret=secret,
         storage_target=storage_target,
-        platform_origin=_origin(platform.auth_login_url),
+        platform_origin=browser.origin_of(platform.auth_login_url),
     )
