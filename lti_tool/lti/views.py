@@ -21,7 +21,7 @@ from .errors import LtiRefusal
 from .launch import NeedsPlatformStorage, complete_launch
 from .login import start_login
 from .registration import register
-from .settings import LAUNCH_PATH, LOGIN_PATH, setting, tool_url
+from .settings import LAUNCH_PATH, LOGIN_PATH, REGISTER_PATH, setting, tool_url
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def launch():
     return protect_launch_page(response)
 
 
-@bp.get("/lti/register")
+@bp.get(REGISTER_PATH)
 def register_tool():
     """LTI Dynamic Registration: register with the platform that opened this page, then close its dialog."""
     configuration_url = request.args.get("openid_configuration", "").strip()
