@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..db import db
-from ..models import Deployment, Platform, utcnow
+from ..models import Platform, utcnow
 from ..services import launches, platforms
 from .common import CommandError, cli_actor, with_app
 
@@ -41,10 +41,9 @@ def activate_command(platform_id: int, deployment_id: str) -> None:
     session = db.session
     if session.get(Platform, platform_id) is None:
         raise CommandError(f"there is no platform {platform_id}; see `lti-tool platform list`")
-    found = launches.find_deployment(session, platform_id, deployment_id)
-    if found is None:
+    deployment = launches.find_deployment(session, platform_id, deployment_id)
+    if deployment is None:
         raise CommandError(f"platform {platform_id} has no deployment {deployment_id!r}")
-    deployment = session.get(Deployment, found.id)
     if deployment.active:
         click.echo(f"deployment {deployment_id} of platform {platform_id} is already active")
         return

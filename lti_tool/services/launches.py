@@ -82,10 +82,6 @@ class _Statements:
             )
             .where(states.c.state == bindparam("wanted_state"))
         )
-        self.find_deployment = select(deployments.c.id, deployments.c.active).where(
-            deployments.c.platform_id == bindparam("wanted_platform"),
-            deployments.c.deployment_id == bindparam("wanted_deployment"),
-        )
         nonces = UsedNonce.__table__
         self.claim_nonce = (
             insert(nonces).on_conflict_do_nothing(index_elements=["platform_id", "nonce"]).returning(nonces.c.id)
@@ -174,13 +170,11 @@ def load_state(session: Session, state: str, deployment_id: str) -> Row | None:
     return session.connection().execute(_statements(session).load_state, parameters).first()
 
 
-def find_deployment(session: Session, platform_id: int, deployment_id: str) -> Row | None:
-    """A deployment (id, active) of the platform by the id the platform uses."""
-    return (
-        session.connection()
-        .execute(_statements(session).find_deployment, {"wanted_platform": platform_id, "wanted_deployment": deployment_id})
-        .first()
-    )
+def find_deployment(session: Session, platform_id: int, deployment_id: str) -> Deployment | None:
+    """A deployment of the platform by the id the platform uses."""
+    return session.scalars(
+        select(Deployment).where(Deployment.platform_id == platform_id, Deployment.deployment_id == deployment_id)
+    ).first()
 
 
 def record_pending_deployment(session: Session, platform_id: int, deployment_id: str) -> None:
