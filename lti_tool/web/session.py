@@ -68,11 +68,6 @@ class LaunchSession:
         return self.resource_link.activity_id if self.resource_link else None
 
     @property
-    def custom(self) -> dict[str, Any]:
-        custom = self.claims.get(c.CUSTOM)
-        return custom if isinstance(custom, dict) else {}
-
-    @property
     def for_user_sub(self) -> str | None:
         """The LMS user id whose work a submission review launch is about."""
         for_user = self.claims.get(c.FOR_USER)
