@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 from ..db import db
 from ..models import Platform
-from ..services.platforms import PlatformError
-from ..services.registration import record_dynamic_registration
+from ..services.platforms import PlatformError, register_platform
 from . import claims as c
 from .errors import LtiRefusal
 from .http import FetchError, request_json
@@ -134,7 +133,9 @@ def register(openid_configuration_url: str, registration_token: str | None, *, o
     deployment_id = tool_configuration.get("deployment_id") if isinstance(tool_configuration, dict) else None
     try:
         with db.transaction() as session:
-            return record_dynamic_registration(
+            # Without a deployment id the platform is stored alone; its first launch records the deployment
+            # as pending for an administrator to approve.
+            return register_platform(
                 session,
                 issuer=configuration["issuer"],
                 client_id=client_id,
@@ -145,6 +146,7 @@ def register(openid_configuration_url: str, registration_token: str | None, *, o
                 name=_platform_name(configuration),
                 details={"openid_configuration": configuration, "registration": response},
                 actor=f"dynamic-registration:{origin or configuration['issuer']}",
+                registered_by="dynamic",
             )
     except PlatformError as exc:
         raise LtiRefusal("already_registered", str(exc)) from None

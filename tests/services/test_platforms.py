@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from lti_tool.services.platforms import PlatformError, register_platform
-from lti_tool.services.registration import record_dynamic_registration
 
 MOODLE = dict(
     issuer="https://moodle.town.example",
@@ -16,8 +15,8 @@ MOODLE = dict(
 
 
 def test_a_dynamic_registration_without_a_deployment_waits_for_the_first_launch(session):
-    platform = record_dynamic_registration(session, client_id="abc", deployment_id=None, name="Town Moodle",
-                                           details={"client_id": "abc"}, actor="lms", **MOODLE)
+    platform = register_platform(session, client_id="abc", deployment_id=None, name="Town Moodle",
+                                 details={"client_id": "abc"}, actor="lms", registered_by="dynamic", **MOODLE)
     assert platform.registered_by == "dynamic" and platform.deployments == []
     with pytest.raises(PlatformError, match="already registered"):
         register_platform(session, client_id="abc", deployment_id="1", actor="cli", **MOODLE)
