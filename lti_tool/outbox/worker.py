@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from ..models import OutboxJob, Platform, utcnow
 from ..services.audit import record_audit
-from .jobs import OUTCOME, REVISION, purge_finished
+from .jobs import OUTCOME, REVISION, job_payload, purge_finished
 from .registry import handler_for, load_handlers
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class WorkerSettings:
 
 @dataclass(frozen=True)
 class ClaimedJob:
-    """A job this worker holds, as it was when claimed."""
+    """A job this worker holds, as it was when claimed (`payload` without the outbox's bookkeeping)."""
 
     id: int
     kind: str
@@ -221,7 +221,7 @@ class Worker:
             return ClaimedJob(
                 id=job.id,
                 kind=job.kind,
-                payload=dict(job.payload),
+                payload=job_payload(job),
                 platform_id=job.platform_id,
                 attempts=job.attempts,
                 claim=claim,
@@ -235,7 +235,7 @@ class Worker:
         context = JobContext(
             job_id=claimed.id,
             kind=claimed.kind,
-            payload={key: value for key, value in claimed.payload.items() if not key.startswith("_")},
+            payload=claimed.payload,
             platform_id=claimed.platform_id,
             attempt=claimed.attempts,
             session=session,
@@ -337,7 +337,8 @@ class Worker:
 
 
 def _describe(exc: Exception) -> str:
-    if getattr(exc, "transient", None) is not None or isinstance(exc, (PermanentJobError, RetryLater)):
+    # LMS errors, PermanentJobError and RetryLater all say whether they are transient: expected failures.
+    if getattr(exc, "transient", None) is not None:
         text = str(exc) or type(exc).__name__
     else:
         # An unexpected error is a bug: keep where it happened for whoever reads the dead job.
