@@ -23,10 +23,6 @@ def _dialect_insert(session: Session):
     return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
 
 
-def _insert(session: Session, table):
-    return _dialect_insert(session)(table)
-
-
 def course_role_names(roles: object) -> list[str]:
     """The short names of the roles a roles list grants in a course: "learner", "instructor", "admin"."""
     role_set = RoleSet.from_claim(list(roles) if isinstance(roles, tuple) else roles)
@@ -58,7 +54,7 @@ def remember_members(session: Session, platform_id: int, members: Iterable[Membe
     user_ids = sorted(members)
     for start in range(0, len(user_ids), INSERT_BATCH):
         session.execute(
-            _insert(session, table)
+            _dialect_insert(session)(table)
             .values([{"platform_id": platform_id, "sub": user_id, "is_tool_admin": False, "created_at": utcnow()}
                      for user_id in user_ids[start:start + INSERT_BATCH]])
             .on_conflict_do_nothing(index_elements=["platform_id", "sub"])
