@@ -499,10 +499,19 @@ def _remember_line_item(session: Session, context_id: int, remote: RemoteLineIte
 # -- grade passback ---------------------------------------------------------------------------------------
 
 
+def _course_job_key(kind: str, context_id: int) -> str:
+    """The dedupe key of a course's grade or roster sync: one such job per course."""
+    return f"{kind}:{context_id}"
+
+
+def _queue_course_job(session: Session, kind: str, context: Context, now: datetime | None) -> OutboxJob:
+    return enqueue(session, kind, {"context_id": context.id}, platform_id=context.platform_id,
+                   dedupe_key=_course_job_key(kind, context.id), now=now)
+
+
 def _enqueue_course_job(session: Session, kind: str, context: Context, *, actor: str, origin: str | None,
                         now: datetime | None) -> OutboxJob:
-    job = enqueue(session, kind, {"context_id": context.id}, platform_id=context.platform_id,
-                  dedupe_key=f"{kind}:{context.id}", now=now)
+    job = _queue_course_job(session, kind, context, now)
     record_audit(session, actor=actor, action=f"{kind}_queued", subject_type="context", subject_id=context.id,
                  origin=origin, details={"job_id": job.id})
     return job
@@ -531,13 +540,12 @@ def enqueue_due_grade_syncs(session: Session, *, every: timedelta, now: datetime
     ).all()
     jobs = []
     for context in contexts:
-        previous = find_job(session, f"{GRADE_SYNC_JOB}:{context.id}")
+        previous = find_job(session, _course_job_key(GRADE_SYNC_JOB, context.id))
         if previous is not None and (
             previous.state in ("pending", "running") or (previous.finished_at and previous.finished_at > now - every)
         ):
             continue
-        jobs.append(enqueue(session, GRADE_SYNC_JOB, {"context_id": context.id}, platform_id=context.platform_id,
-                            dedupe_key=f"{GRADE_SYNC_JOB}:{context.id}", now=now))
+        jobs.append(_queue_course_job(session, GRADE_SYNC_JOB, context, now))
     return jobs
 
 
@@ -568,10 +576,10 @@ def sync_grades(ctx: JobContext) -> None:
     report = GradeSyncReport(line_items=len(mapped))
     for line_item_id in mapped:
         ctx.extend_lease()
-        url = session.get(LineItem, line_item_id).url
+        line_item = session.get(LineItem, line_item_id)
         ctx.checkpoint()
-        results = read_results(client, url)
-        apply_results(session, session.get(LineItem, line_item_id), results, report=report)
+        results = read_results(client, line_item.url)
+        apply_results(session, line_item, results, report=report)
         ctx.checkpoint()
     ctx.outcome = report.__dict__
 
