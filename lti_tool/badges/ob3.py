@@ -62,10 +62,6 @@ class Recipient:
         iri = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base_url.rstrip('/')}/municipalities/{municipality_id}"))
         return cls(iri, False, "", (entry,))
 
-    def matches_email(self, email: str) -> bool:
-        """Whether `email` is the address this recipient was identified by."""
-        return self.hashed and Recipient.for_email(email, self.salt).identity == self.identity
-
 
 def lms_identity_iri(platform_issuer: str, sub: str) -> str:
     """The LMS identity of a user as one IRI: the platform's issuer URL with the LTI subject as fragment."""
