@@ -40,11 +40,6 @@ class CertificationChanges:
         return bool(self.certified or self.revoked or self.lapsed or self.renewed)
 
 
-def standing(certification: Certification) -> str:
-    """A certification's standing: active, lapsed or revoked (see Certification.standing)."""
-    return certification.standing
-
-
 def _change_status(session: Session, certification: Certification, status: str, effective_on: dt.date,
                    reason: str, actor: str) -> None:
     change = CertificationStatusChange(

@@ -21,7 +21,6 @@ from ..models import (
     Municipality,
     Official,
 )
-from .certification import standing
 from .completions import EffectiveCompletion, effective_completions
 from .progress import official_progress
 from .roster import credit_unit
@@ -169,7 +168,7 @@ def newly_certified(session: Session, rulebook: engine.RuleBook, start: dt.date,
             municipality=municipality.name if municipality else None,
             program=program.abbreviation if program else certification.program,
             edition_title=edition.title if edition else certification.edition_id,
-            certified_on=certification.certified_on, standing=standing(certification),
+            certified_on=certification.certified_on, standing=certification.standing,
         ))
     rows.sort(key=lambda row: (row.certified_on, row.name.casefold()))
     return rows
@@ -223,7 +222,7 @@ def lapse_report(session: Session, rulebook: engine.RuleBook, start: dt.date, en
             continuing = progress.continuing
             if continuing is None or continuing.standing == "lapsed" or not continuing.cycles:
                 continue
-            if progress.certification is None or standing(progress.certification) != "active":
+            if progress.certification is None or progress.certification.standing != "active":
                 continue
             cycle = continuing.cycles[-1]
             if cycle.state in ("current", "due") and cycle.last_day <= end and cycle.last_day >= start:

@@ -37,7 +37,7 @@ from ..models import (
 from ..outbox import jobs
 from ..services import cares, enrollments, fees, officials, platforms, reports
 from ..services import catalogue as catalogue_service
-from ..services.certification import refresh_certifications, standing
+from ..services.certification import refresh_certifications
 from ..services.credentials import credentials_for_municipality
 from ..services.completions import effective_completions
 from ..services.progress import official_progress
@@ -478,7 +478,7 @@ def _record_page(official: Official, errors: list[str] | None = None, status: in
     page = render_template(
         "admin/official.html", official=official, rows=reports.transcript_rows(db.session, official.id, book, effective),
         effective={item.id: item for item in effective}, progress=progress, certifications=certifications,
-        standing=standing, enrollments=enrolled, payments=payments, refunded=refunded, rulebook=book,
+        enrollments=enrolled, payments=payments, refunded=refunded, rulebook=book,
         activities=list(db.session.scalars(select(Activity).where(Activity.active.is_(True)).order_by(Activity.title))),
         municipalities=officials.list_municipalities(db.session), trail=officials.audit_trail(db.session, official),
         notice=_notice(), errors=errors or [], today=as_of, purposes=fees.PURPOSE_WORDS,

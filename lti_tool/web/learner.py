@@ -17,7 +17,6 @@ from .. import engine
 from ..db import db
 from ..models import Official
 from ..services import credentials, enrollments, officials, reports
-from ..services.certification import standing
 from ..services.progress import ProgrammeProgress, official_progress
 from .charts import credit_over_time
 from .formatting import register_formatting
@@ -133,7 +132,7 @@ def _programme_view(index: int, progress: ProgrammeProgress, as_of: dt.date) -> 
         start=progress.enrollment.enrolled_on, end=evaluation.deadline, required=evaluation.required,
         unit=evaluation.unit, today=as_of,
     )
-    held = standing(progress.certification) if progress.certification is not None else None
+    held = progress.certification.standing if progress.certification is not None else None
     return ProgrammeView(progress, bars, conditions, chart, held)
 
 

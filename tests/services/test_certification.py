@@ -59,7 +59,7 @@ def test_a_reversal_that_breaks_the_certificate_revokes_its_badge(session, ruleb
     completions.reverse_completion(session, records[2], recorded_by="admin", reason="attended another day", source="admin")
     changes = certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 2), actor="t")
     assert changes.revoked == [cert]
-    assert certification.standing(cert) == "revoked"
+    assert cert.standing == "revoked"
     [credential] = credentials.credentials_for_certification(session, cert.id)
     assert credentials.verify_stored_credential(session, credential).status == "revoked"
 
@@ -70,7 +70,7 @@ def test_records_entered_late_certify_and_record_the_ended_cycle_in_one_refresh(
     changes = certification.refresh_certifications(session, official, rulebook, as_of=date(2027, 1, 10), actor="t")
     [cert] = changes.certified
     assert changes.lapsed == [cert]
-    assert certification.standing(cert) == "lapsed"
+    assert cert.standing == "lapsed"
     [credential] = credentials.credentials_for_certification(session, cert.id)
     assert credentials.verify_stored_credential(session, credential).status == "suspended"
 
@@ -83,7 +83,7 @@ def test_undoing_the_reversal_reinstates_the_certificate_with_a_fresh_badge(sess
     certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 2), actor="t")
     gen_completion(session, official, session.get(Activity, SIX_WORKSHOPS[-1]), records[-1].completed_on)
     changes = certification.refresh_certifications(session, official, rulebook, as_of=date(2025, 9, 3), actor="t")
-    assert changes.certified == [cert] and certification.standing(cert) == "active"
+    assert changes.certified == [cert] and cert.standing == "active"
     issued = credentials.credentials_for_certification(session, cert.id)
     statuses = sorted(credentials.verify_stored_credential(session, c).status for c in issued)
     assert statuses == ["revoked", "valid"]
