@@ -16,7 +16,6 @@ from lti_tool.models import (
     AuditEntry,
     Certification,
     CertificationStatusChange,
-    Completion,
     Context,
     ContinuingEducationCycle,
     Deployment,
