@@ -38,9 +38,13 @@ class Official(CreatedAt, Base):
     municipality: Mapped[Municipality | None] = relationship()
 
     @property
-    def display_name(self) -> str:
-        """The name to show: the LMS name, else given + family, else the email, else the LMS id."""
+    def public_name(self) -> str | None:
+        """The person's name as the LMS gave it (whole, else given + family); never an email address."""
         if self.name:
             return self.name
-        joined = " ".join(part for part in (self.given_name, self.family_name) if part)
-        return joined or self.email or f"LMS user {self.sub}"
+        return " ".join(part for part in (self.given_name, self.family_name) if part) or None
+
+    @property
+    def display_name(self) -> str:
+        """The name to show inside the tool: the public name, else the email, else the LMS id."""
+        return self.public_name or self.email or f"LMS user {self.sub}"

@@ -111,12 +111,7 @@ def _public_recipient_name(credential: Credential) -> str:
         municipality = db.session.get(Municipality, credential.municipality_id)
         return municipality.name if municipality else "A municipality"
     official = db.session.get(Official, credential.official_id) if credential.official_id else None
-    if official is None:
-        return "The recipient"
-    if official.name:
-        return official.name
-    joined = " ".join(part for part in (official.given_name, official.family_name) if part)
-    return joined or "The recipient"
+    return (official.public_name if official else None) or "The recipient"
 
 
 def _face_of_credential(credential: Credential) -> BadgeFace:
