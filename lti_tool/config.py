@@ -33,6 +33,24 @@ def _secret_key(instance_dir: Path) -> str:
     return key
 
 
+class ConfigError(ValueError):
+    """A setting in the environment that cannot be used, named with what was expected."""
+
+
+def _number(name: str, default: float, kind: type = float) -> float:
+    """A numeric setting from the environment (not negative), else `default`."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return kind(default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a {'whole ' if kind is int else ''}number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -50,20 +68,20 @@ def load_config(overrides: dict | None = None) -> dict:
         "TOOL_BASE_URL": os.environ.get("TOOL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "KEYS_DIR": Path(os.environ.get("KEYS_DIR", PROJECT_ROOT / "keys")),
         "RULES_DIR": Path(os.environ.get("RULES_DIR", PROJECT_ROOT / "rules")),
-        "KEY_GRACE_DAYS": int(os.environ.get("KEY_GRACE_DAYS", "7")),
+        "KEY_GRACE_DAYS": _number("KEY_GRACE_DAYS", 7, int),
         # Programme days (deadlines, "today" on pages, dates of marks) are the certifying bodies' days.
         "TOOL_TIMEZONE": os.environ.get("TOOL_TIMEZONE", "America/New_York"),
-        "HTTP_TIMEOUT_SECONDS": float(os.environ.get("HTTP_TIMEOUT_SECONDS", "5")),
+        "HTTP_TIMEOUT_SECONDS": _number("HTTP_TIMEOUT_SECONDS", 5, float),
         # Reverse proxies in front of the tool whose X-Forwarded-* headers are trusted (0: none).
-        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        "PROXY_HOPS": _number("PROXY_HOPS", 0, int),
         # The outbox runs inside `lti-tool serve` on the embedded SQLite default, or when this is set;
         # with PostgreSQL, run `lti-tool worker` processes instead.
         "RUN_OUTBOX_IN_PROCESS": _flag("RUN_OUTBOX_IN_PROCESS", False),
-        "OUTBOX_LEASE_SECONDS": float(os.environ.get("OUTBOX_LEASE_SECONDS", "300")),
-        "OUTBOX_BACKOFF_BASE_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_BASE_SECONDS", "30")),
-        "OUTBOX_BACKOFF_CAP_SECONDS": float(os.environ.get("OUTBOX_BACKOFF_CAP_SECONDS", "3600")),
+        "OUTBOX_LEASE_SECONDS": _number("OUTBOX_LEASE_SECONDS", 300, float),
+        "OUTBOX_BACKOFF_BASE_SECONDS": _number("OUTBOX_BACKOFF_BASE_SECONDS", 30, float),
+        "OUTBOX_BACKOFF_CAP_SECONDS": _number("OUTBOX_BACKOFF_CAP_SECONDS", 3600, float),
         # How often each course's LMS grades are read back (0 turns grade passback off).
-        "GRADE_SYNC_INTERVAL_SECONDS": float(os.environ.get("GRADE_SYNC_INTERVAL_SECONDS", "900")),
+        "GRADE_SYNC_INTERVAL_SECONDS": _number("GRADE_SYNC_INTERVAL_SECONDS", 900, float),
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }
     config.update(overrides)

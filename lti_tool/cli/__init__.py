@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..config import ConfigError
 from .admin import admin_group
 from .attendance import attendance_group
 from .badges import badges_group
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
         return exc.exit_code
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 1
     except Exception as exc:
         message = _database_problem(exc) or f"{type(exc).__name__}: {exc}"
         click.echo(f"error: {message}", err=True)

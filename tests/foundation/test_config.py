@@ -68,3 +68,19 @@ def test_today_is_the_certifying_bodies_day_not_the_servers(monkeypatch, tmp_pat
     assert load_config()["TOOL_TIMEZONE"] == "America/New_York"
     # 25 hours apart: these two zones never share a date.
     assert local_today("Pacific/Kiritimati") > local_today("Pacific/Pago_Pago")
+
+
+def test_a_setting_that_is_not_a_number_is_named(monkeypatch, tmp_path):
+    import pytest
+
+    from lti_tool.config import ConfigError
+
+    _clear(monkeypatch)
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("HTTP_TIMEOUT_SECONDS", "five")
+    with pytest.raises(ConfigError, match="HTTP_TIMEOUT_SECONDS must be a number, got 'five'"):
+        load_config()
+    monkeypatch.setenv("HTTP_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("KEY_GRACE_DAYS", "-1")
+    with pytest.raises(ConfigError, match="KEY_GRACE_DAYS must not be negative"):
+        load_config()
